@@ -1,0 +1,48 @@
+"""python -m lib.sandbox serve|seed — see lib/sandbox/__init__.py."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.sandbox", description="Offline Stripe test-mode sandbox")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=12111)
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", default=".sandbox")
+    where.add_argument("--memory", action="store_true", help="keep nothing on disk")
+    serve.add_argument("--async-delay", type=float, default=2.0,
+                       help="seconds before async transitions (refund status, disputes, settlement); 0 = at once")
+    seed = sub.add_parser("seed", help="fill the store with realistic history")
+    seed.add_argument("--payments", type=int, required=True)
+    seed.add_argument("--days", type=int, default=90)
+    seed.add_argument("--data-dir", default=".sandbox")
+    seed.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    if args.command == "serve":
+        from . import start_sandbox
+
+        handle = start_sandbox(None if args.memory else args.data_dir, args.memory, args.host, args.port,
+                               args.async_delay)
+        print(f"Sandbox listening on {handle.url} (data: {handle.data_dir or 'memory'})", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            handle.thread.join()
+        except (KeyboardInterrupt, SystemExit):
+            handle.stop()
+        return 0
+    from .seed import main as seed_main
+
+    return seed_main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

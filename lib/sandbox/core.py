@@ -1,0 +1,164 @@
+"""The request context every domain function receives, and the engine behind it.
+
+Domain code (resources/*) never touches HTTP: it gets a ``Ctx`` holding the store, the clock, the
+request's id and idempotency key, and two effects — ``emit`` (an event, recorded in the same
+transaction) and ``schedule`` (an async transition, persisted in the jobs table so it survives a
+restart). The HTTP server and the bulk seeder both drive the same functions through a ``Ctx``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ids import body_of, new_id
+from .store import Store, dumps
+
+log = logging.getLogger("sandbox")
+
+API_VERSION = "2026-10-28.endive"
+
+JobHandler = Callable[["Ctx", dict], None]
+JOBS: dict[str, JobHandler] = {}
+EVENT_LISTENERS: list[Callable[["Ctx", dict], None]] = []
+
+
+def job(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register an async transition handler under ``kind``."""
+    def register(fn: JobHandler) -> JobHandler:
+        JOBS[kind] = fn
+        return fn
+    return register
+
+
+def private(obj: dict) -> dict:
+    """Fields starting with ``_`` are the sandbox's own bookkeeping, never rendered."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+@dataclass
+class Ctx:
+    engine: Engine
+    now: int
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    api_version: str = API_VERSION
+    publishable: bool = False
+    base_url: str = ""
+    # Seeding runs async transitions at once, with the clock moved forward by their delay.
+    inline_jobs: bool = False
+    emitted: list[str] = field(default_factory=list)
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store
+
+    def emit(self, event_type: str, obj: dict, previous: dict | None = None) -> dict:
+        """Record an event whose ``data.object`` is ``obj`` as it is now."""
+        # No copy needed: the store serialises the event now, before `obj` can change again.
+        snapshot = private(obj)
+        data: dict[str, Any] = {"object": snapshot}
+        if previous is not None:
+            data["previous_attributes"] = previous
+        automatic = self.request_id is None
+        event = {
+            "id": new_id("evt", body_of(obj["id"])[:12] + new_id("", None)[1:13]),
+            "object": "event", "api_version": self.engine.event_api_version, "created": self.now,
+            "data": data, "livemode": False, "pending_webhooks": 0,
+            "request": {"id": None if automatic else self.request_id,
+                        "idempotency_key": None if automatic else self.idempotency_key},
+            "type": event_type,
+            # Indexed columns so events list by the object they describe.
+            "_object_id": obj["id"],
+        }
+        for listener in EVENT_LISTENERS:
+            listener(self, event)
+        self.store.insert(event)
+        self.emitted.append(event["type"])
+        return event
+
+    def schedule(self, delay: float, kind: str, payload: dict) -> None:
+        """Run job ``kind`` after the engine's async delay (scaled by ``delay`` as a weight)."""
+        if self.inline_jobs:
+            sub = Ctx(self.engine, self.now + max(1, int(delay * 60)), inline_jobs=True)
+            JOBS[kind](sub, payload)
+            self.emitted.extend(sub.emitted)
+            return
+        run_at = time.time() + self.engine.async_delay * delay
+        self.store.execute("INSERT INTO jobs(run_at, kind, payload) VALUES (?,?,?)", (run_at, kind, dumps(payload)))
+        self.engine.wake()
+
+
+class Engine:
+    """Owns the store and the background worker that runs due jobs."""
+
+    def __init__(self, store: Store, async_delay: float = 2.0):
+        self.store = store
+        self.async_delay = async_delay
+        self.event_api_version = API_VERSION
+        self.data_dir: str | None = None
+        self.base_url = ""
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def ctx(self, **kw: Any) -> Ctx:
+        return Ctx(self, now=int(kw.pop("now", None) or time.time()), **kw)
+
+    # --- background jobs ----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sandbox-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def run_due_jobs(self, limit: int = 100) -> int:
+        """Run jobs whose time has come; each in its own transaction. Returns how many ran."""
+        rows = self.store.execute("SELECT id, kind, payload FROM jobs WHERE run_at <= ? ORDER BY run_at, id LIMIT ?",
+                                  (time.time(), limit)).fetchall()
+        for job_id, kind, payload in rows:
+            try:
+                with self.store.tx():
+                    self.store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+                    handler = JOBS.get(kind)
+                    if handler is not None:
+                        handler(self.ctx(), json.loads(payload))
+            except Exception:  # a broken job must not stop the others; it is dropped and logged
+                log.exception("sandbox job %s failed", kind)
+                with self.store.tx():
+                    self.store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+        return len(rows)
+
+    def next_job_at(self) -> float | None:
+        row = self.store.execute("SELECT min(run_at) FROM jobs").fetchone()
+        return row[0] if row else None
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if self._stop:
+                    return
+                nxt = self.next_job_at()
+                wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt - time.time()))
+                if wait > 0:
+                    self._cond.wait(wait)
+                if self._stop:
+                    return
+            try:
+                self.run_due_jobs()
+            except Exception:
+                log.exception("sandbox job loop")

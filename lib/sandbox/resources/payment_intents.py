@@ -1,0 +1,352 @@
+"""PaymentIntents: create, retrieve, update, confirm, capture, cancel, list.
+
+Every status change goes through ``lib.lifecycle`` — the one table of states, transitions and the
+events that announce them, shared with the app's diagrams and walkthrough — so the sandbox cannot
+drift from what the app teaches.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from lib.lifecycle import PIAction, PIStatus, transition
+
+from .. import cards, currencies, hooks
+from .. import formparse as fp
+from ..core import Ctx
+from ..errors import InvalidRequest, NotFound, StripeError, unexpected_state
+from ..ids import new_id
+from ..listing import list_response, render
+from ..router import route
+from . import charges, payment_methods
+from .customers import get_customer
+
+CONFIRM = {
+    "payment_method": fp.string(255), "return_url": fp.string(2048), "off_session": fp.boolean,
+    "error_on_requires_action": fp.boolean, "use_stripe_sdk": fp.boolean, "setup_future_usage":
+    fp.enum("on_session", "off_session", ""), "payment_method_options": fp.anything, "receipt_email": fp.string(512),
+    "capture_method": fp.enum("automatic", "automatic_async", "manual"), "client_secret": fp.string(255),
+    "mandate_data": fp.anything, "shipping": fp.anything, "payment_method_types": fp.string_list, **fp.EXPAND,
+}
+CREATE = {
+    **{k: v for k, v in CONFIRM.items() if k != "client_secret"},
+    "amount": fp.integer(1), "currency": fp.currency, "confirm": fp.boolean, "customer": fp.string(255),
+    "description": fp.string(1000, blank=True), "metadata": fp.metadata, "statement_descriptor": fp.string(22),
+    "statement_descriptor_suffix": fp.string(22), "confirmation_method": fp.enum("automatic", "manual"),
+    "automatic_payment_methods": fp.anything, "transfer_group": fp.string(255),
+}
+UPDATE = {k: CREATE[k] for k in ("amount", "currency", "customer", "description", "metadata", "payment_method",
+                                 "receipt_email", "setup_future_usage", "capture_method", "shipping",
+                                 "statement_descriptor", "statement_descriptor_suffix", "payment_method_options",
+                                 "expand")}
+CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+
+
+def get_pi(ctx: Ctx, pi_id: str, param: str = "intent") -> dict:
+    pi = ctx.store.get(pi_id, "payment_intent")
+    if pi is None:
+        raise NotFound("payment_intent", pi_id, param)
+    return pi
+
+
+def _check_amount(amount: int, currency: str) -> None:
+    problem = currencies.amount_error(amount, currency)
+    if problem:
+        raise InvalidRequest(problem[1], code=problem[0], param="amount")
+
+
+def _default_capture_method(ctx: Ctx) -> str:
+    # automatic_async became the default at API version 2024-04-10.
+    return "automatic_async" if ctx.api_version[:10] >= "2024-04-10" else "automatic"
+
+
+def move(ctx: Ctx, pi: dict, action: PIAction, charge: dict | None = None) -> None:
+    """Apply a lifecycle transition and emit its events, in the table's order."""
+    tr = transition(PIStatus(pi["status"]) if pi.get("status") else None, action)
+    pi["status"] = str(tr.target)
+    ctx.store.update(pi) if action not in (PIAction.CREATE, PIAction.CREATE_WITH_PM) else ctx.store.insert(pi)
+    if charge is not None:
+        ctx.store.update(charge)
+    for event in tr.events:
+        ctx.emit(event, charge if event.startswith("charge.") and charge is not None else pi)
+
+
+PAST = {"cancel": "canceled", "capture": "captured"}
+
+
+def _state_error(pi: dict, verb: str, allowed: tuple[str, ...]) -> StripeError:
+    return unexpected_state(f"You cannot {verb} this PaymentIntent because it has a status of {pi['status']}. "
+                            f"Only a PaymentIntent with one of the following statuses may be {PAST[verb]}: "
+                            f"{', '.join(allowed)}.", payment_intent=render_pi(pi))
+
+
+def render_pi(pi: dict) -> dict:
+    return {k: v for k, v in pi.items() if not k.startswith("_")}
+
+
+def new_pi(ctx: Ctx, p: dict) -> dict:
+    pi_id = new_id("pi")
+    return {
+        "id": pi_id, "object": "payment_intent", "amount": p["amount"], "amount_capturable": 0,
+        "amount_details": {"tip": {}}, "amount_received": 0, "application": None, "application_fee_amount": None,
+        "automatic_payment_methods": None, "canceled_at": None, "cancellation_reason": None,
+        "capture_method": p.get("capture_method") or _default_capture_method(ctx),
+        "client_secret": f"{pi_id}_secret_{secrets.token_urlsafe(18).replace('-', 'a').replace('_', 'b')}",
+        "confirmation_method": p.get("confirmation_method", "automatic"), "created": ctx.now,
+        "currency": p["currency"], "customer": p.get("customer"), "customer_account": None,
+        "description": p.get("description") or None, "excluded_payment_method_types": None,
+        "last_payment_error": None, "latest_charge": None, "livemode": False, "managed_payments": None,
+        "metadata": p.get("metadata", {}), "next_action": None, "on_behalf_of": None, "payment_method": None,
+        "payment_method_configuration_details": None,
+        "payment_method_options": {"card": {"installments": None, "mandate_options": None, "network": None,
+                                            "request_three_d_secure": "automatic"}},
+        "payment_method_types": ["card"], "processing": None, "receipt_email": p.get("receipt_email"),
+        "review": None, "setup_future_usage": p.get("setup_future_usage") or None, "shipping": p.get("shipping"),
+        "source": None, "statement_descriptor": p.get("statement_descriptor"),
+        "statement_descriptor_suffix": p.get("statement_descriptor_suffix"), "status": None,
+        "transfer_data": None, "transfer_group": p.get("transfer_group"),
+    }
+
+
+def _requested_3ds(p: dict, pi: dict) -> str:
+    opts = p.get("payment_method_options") or {}
+    card_opts = opts.get("card") if isinstance(opts, dict) else None
+    value = card_opts.get("request_three_d_secure") if isinstance(card_opts, dict) else None
+    if value in ("any", "challenge", "automatic"):
+        pi["payment_method_options"]["card"]["request_three_d_secure"] = value
+    return pi["payment_method_options"]["card"]["request_three_d_secure"]
+
+
+def needs_authentication(card: cards.TestCard, pm: dict, requested: str, off_session: bool) -> bool:
+    mode = card.three_ds
+    if mode == "required":
+        return True
+    if mode == "required_on_setup":
+        return not (off_session and pm.get("_setup_off_session"))
+    if mode == "setup_off_session":
+        return not off_session
+    if mode == "optional":
+        return requested in ("any", "challenge")
+    return False
+
+
+def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
+    """Confirm ``pi`` with the params of a create-with-confirm or a confirm call."""
+    if pi["status"] not in (PIStatus.REQUIRES_PAYMENT_METHOD, PIStatus.REQUIRES_CONFIRMATION):
+        raise unexpected_state(f"This PaymentIntent's status is {pi['status']}, so it cannot be confirmed. Only a "
+                               "PaymentIntent with status requires_payment_method or requires_confirmation can be "
+                               "confirmed.", payment_intent=render_pi(pi))
+    for key in ("setup_future_usage", "receipt_email", "capture_method", "shipping"):
+        if key in p:
+            pi[key] = p[key] or None
+    if p.get("payment_method"):
+        pm = payment_methods.resolve(ctx, p["payment_method"])
+        pi["payment_method"] = pm["id"]
+    elif pi.get("payment_method"):
+        pm = payment_methods.resolve(ctx, pi["payment_method"])
+    else:
+        raise InvalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method. Update "
+                             "the PaymentIntent with a payment_method and then confirm it again.",
+                             code="payment_intent_unexpected_state", payment_intent=render_pi(pi))
+    if pm.get("customer") and pm["customer"] != pi.get("customer"):
+        raise InvalidRequest("The provided PaymentMethod belongs to a customer; pass that customer to the "
+                             "PaymentIntent.", param="payment_method")
+    if pm.get("_consumed"):
+        raise InvalidRequest("This PaymentMethod was previously used without being attached to a Customer or was "
+                             "detached from a Customer, and may not be used again.", param="payment_method")
+    card = cards.card_for_number(pm["_number"])
+    off_session = bool(p.get("off_session"))
+    pi["last_payment_error"] = None
+    pi["_off_session"] = off_session
+    requested = _requested_3ds(p, pi)
+    lookup_fails = card.three_ds_lookup_error and (card.three_ds == "required" or requested in ("any", "challenge"))
+    if lookup_fails:
+        return _charge(ctx, pi, pm, card, three_ds="processing_error", decline=card.decline or charges.LOOKUP_ERROR)
+    if needs_authentication(card, pm, requested, off_session):
+        if off_session:
+            return _charge(ctx, pi, pm, card, three_ds=None, decline=charges.AUTH_REQUIRED)
+        if p.get("error_on_requires_action"):
+            d = charges.AUTH_REQUIRED
+            return _charge(ctx, pi, pm, card, three_ds=None, decline=cards.Decline(
+                d.code, "authentication_not_handled", None, d.message))
+        from ..threeds import next_action_for
+        pi["next_action"] = next_action_for(ctx, pi, card, p.get("return_url"), bool(p.get("use_stripe_sdk")))
+        move(ctx, pi, PIAction.CONFIRM_NEEDS_ACTION)
+        return pi
+    three_ds = "attempt_acknowledged" if requested in ("any", "challenge") and card.three_ds != "not_supported" \
+        else None
+    decline = card.decline
+    if card.fail_on_charge_after_attach and not pm.get("customer"):
+        decline = None  # only fails once attached to a customer
+    return _charge(ctx, pi, pm, card, three_ds=three_ds, decline=decline)
+
+
+def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | None,
+            decline: cards.Decline | None, authenticated: bool = False) -> dict:
+    manual = pi["capture_method"] == "manual"
+    charge, failed = charges.attempt(ctx, pm=pm, amount=pi["amount"], currency=pi["currency"], pi=pi,
+                                     customer=pi.get("customer"), description=pi.get("description"),
+                                     metadata=pi["metadata"], capture=not manual, three_ds=three_ds,
+                                     decline=decline)
+    pi["latest_charge"] = charge["id"]
+    pi["next_action"] = None
+    if failed is not None:
+        pi["payment_method"] = None
+        pi["last_payment_error"] = {
+            "type": "card_error", "code": failed.code, "decline_code": failed.decline_code,
+            "advice_code": failed.advice_code, "message": failed.message, "charge": charge["id"],
+            "doc_url": f"https://stripe.com/docs/error-codes/{failed.code.replace('_', '-')}",
+            "param": failed.param, "payment_method": render_pi(pm), "payment_method_type": "card"}
+        move(ctx, pi, PIAction.AUTH_DECLINE if authenticated else PIAction.DECLINE, charge)
+        raise charges.card_error(failed, charge=charge["id"], payment_intent=render_pi(pi),
+                                 payment_method=render_pi(pm), payment_method_type="card")
+    if manual:
+        pi["amount_capturable"] = pi["amount"]
+        move(ctx, pi, PIAction.AUTH_SUCCESS_MANUAL if authenticated else PIAction.CONFIRM_SUCCESS_MANUAL, charge)
+        return pi
+    pi["amount_received"] = pi["amount"]
+    if not pm.get("customer"):
+        pm["_consumed"] = True
+    if pi.get("setup_future_usage") == "off_session":
+        pm["_setup_off_session"] = True
+    ctx.store.update(pm)
+    move(ctx, pi, PIAction.AUTH_SUCCESS if authenticated else PIAction.CONFIRM_SUCCESS, charge)
+    hooks.charge_captured(ctx, charge, card)
+    return pi
+
+
+def authenticate(ctx: Ctx, pi: dict, success: bool) -> dict:
+    """The customer answered the 3-D Secure challenge (threeds.py's page)."""
+    pm = payment_methods.resolve(ctx, pi["payment_method"])
+    card = cards.card_for_number(pm["_number"])
+    if not success:
+        pi["next_action"] = None
+        pi["payment_method"] = None
+        pi["last_payment_error"] = {
+            "type": "invalid_request_error", "code": "payment_intent_authentication_failure",
+            "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
+            "message": "The provided PaymentMethod has failed authentication. You can provide payment_method_data "
+                       "or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
+            "payment_method": render_pi(pm), "payment_method_type": "card"}
+        move(ctx, pi, PIAction.AUTH_FAIL)
+        return pi
+    try:
+        return _charge(ctx, pi, pm, card, three_ds="authenticated", decline=card.decline_after_auth or card.decline,
+                       authenticated=True)
+    except StripeError:
+        return pi  # declined after authentication: PI is back to requires_payment_method, state kept
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+def _publishable_guard(ctx: Ctx, pi: dict, p: dict) -> None:
+    if ctx.publishable and p.get("client_secret") != pi["client_secret"]:
+        raise InvalidRequest("The client_secret provided does not match the client_secret associated with the "
+                             "PaymentIntent.", param="client_secret")
+
+
+@route("POST", "/v1/payment_intents")
+def create(ctx: Ctx, params: dict) -> dict:
+    p = fp.validate(params, CREATE, required=("amount", "currency"))
+    _check_amount(p["amount"], p["currency"])
+    for flag in ("return_url", "off_session", "error_on_requires_action"):
+        if flag in p and not p.get("confirm"):
+            raise InvalidRequest(f"You can only pass `{flag}` when `confirm=true`.", param=flag)
+    if p.get("customer"):
+        get_customer(ctx, p["customer"], "customer")
+    pi = new_pi(ctx, p)
+    pm = payment_methods.resolve(ctx, p["payment_method"]) if p.get("payment_method") else None
+    if pm is not None:
+        pi["payment_method"] = pm["id"]
+    _requested_3ds(p, pi)
+    move(ctx, pi, PIAction.CREATE_WITH_PM if pm else PIAction.CREATE)
+    if p.get("confirm"):
+        confirm(ctx, pi, {**p, "payment_method": pm["id"] if pm else None})
+    return render(ctx, pi, p.get("expand"))
+
+
+@route("GET", "/v1/payment_intents/{pid}", publishable=True)
+def retrieve(ctx: Ctx, params: dict, pid: str) -> dict:
+    p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
+    pi = get_pi(ctx, pid)
+    _publishable_guard(ctx, pi, p)
+    return render(ctx, pi, p.get("expand"))
+
+
+@route("POST", "/v1/payment_intents/{pid}/confirm", publishable=True)
+def confirm_endpoint(ctx: Ctx, params: dict, pid: str) -> dict:
+    p = fp.validate(params, CONFIRM)
+    pi = get_pi(ctx, pid)
+    _publishable_guard(ctx, pi, p)
+    confirm(ctx, pi, p)
+    return render(ctx, pi, p.get("expand"))
+
+
+@route("POST", "/v1/payment_intents/{pid}")
+def update(ctx: Ctx, params: dict, pid: str) -> dict:
+    p = fp.validate(params, UPDATE)
+    pi = get_pi(ctx, pid)
+    editable = (PIStatus.REQUIRES_PAYMENT_METHOD, PIStatus.REQUIRES_CONFIRMATION, PIStatus.REQUIRES_ACTION)
+    money_fields = {"amount", "currency", "payment_method", "capture_method", "customer"}
+    if money_fields & p.keys() and pi["status"] not in editable:
+        raise unexpected_state(f"You cannot update this PaymentIntent's {sorted(money_fields & p.keys())[0]} "
+                               f"because it has a status of {pi['status']}.", payment_intent=render_pi(pi))
+    if "amount" in p or "currency" in p:
+        _check_amount(p.get("amount", pi["amount"]), p.get("currency", pi["currency"]))
+    if p.get("customer"):
+        get_customer(ctx, p["customer"], "customer")
+    for key, value in p.items():
+        if key == "expand":
+            continue
+        if key == "metadata":
+            pi["metadata"] = {k: v for k, v in {**pi["metadata"], **value}.items() if v != ""}
+        elif key == "payment_method":
+            pi["payment_method"] = payment_methods.resolve(ctx, value)["id"]
+            if pi["status"] == PIStatus.REQUIRES_PAYMENT_METHOD:
+                pi["status"] = str(PIStatus.REQUIRES_CONFIRMATION)
+        elif key == "payment_method_options":
+            _requested_3ds(p, pi)
+        else:
+            pi[key] = value if value != "" else None
+    pi["last_payment_error"] = None
+    ctx.store.update(pi)
+    return render(ctx, pi, p.get("expand"))
+
+
+@route("POST", "/v1/payment_intents/{pid}/capture")
+def capture(ctx: Ctx, params: dict, pid: str) -> dict:
+    p = fp.validate(params, {"amount_to_capture": fp.integer(1), "metadata": fp.metadata, "final_capture":
+                             fp.boolean, "statement_descriptor": fp.string(22),
+                             "statement_descriptor_suffix": fp.string(22), **fp.EXPAND})
+    pi = get_pi(ctx, pid)
+    if pi["status"] != PIStatus.REQUIRES_CAPTURE:
+        raise _state_error(pi, "capture", ("requires_capture",))
+    amount = p.get("amount_to_capture", pi["amount_capturable"])
+    if amount > pi["amount_capturable"]:
+        raise InvalidRequest(f"The amount to capture ({amount}) is greater than the amount capturable "
+                             f"({pi['amount_capturable']}).", code="amount_too_large", param="amount_to_capture")
+    if "metadata" in p:
+        pi["metadata"] = {k: v for k, v in {**pi["metadata"], **p["metadata"]}.items() if v != ""}
+    charge = charges.capture_charge(ctx, charges.get_charge(ctx, pi["latest_charge"]), amount)
+    pi.update(amount_received=amount, amount_capturable=0)
+    move(ctx, pi, PIAction.CAPTURE, charge)
+    hooks.charge_captured(ctx, charge, cards.card_for_number(charge["_card"]))
+    return render(ctx, pi, p.get("expand"))
+
+
+@route("POST", "/v1/payment_intents/{pid}/cancel")
+def cancel(ctx: Ctx, params: dict, pid: str) -> dict:
+    p = fp.validate(params, {"cancellation_reason": fp.enum(*CANCEL_REASONS), **fp.EXPAND})
+    pi = get_pi(ctx, pid)
+    allowed = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action")
+    if pi["status"] not in allowed:
+        raise _state_error(pi, "cancel", allowed)
+    pi.update(canceled_at=ctx.now, cancellation_reason=p.get("cancellation_reason"), next_action=None,
+              amount_capturable=0)
+    move(ctx, pi, PIAction.CANCEL)
+    return render(ctx, pi, p.get("expand"))
+
+
+@route("GET", "/v1/payment_intents")
+def list_(ctx: Ctx, params: dict) -> dict:
+    filters = {"customer": params["customer"]} if isinstance(params.get("customer"), str) else None
+    return list_response(ctx, "payment_intent", "/v1/payment_intents", params, {"customer": fp.string(255)}, filters)

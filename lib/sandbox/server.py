@@ -1,0 +1,237 @@
+"""The HTTP front of the sandbox: auth, wire format, idempotency, CORS, one transaction per request.
+
+Built on the standard library's ThreadingHTTPServer (HTTP/1.1 keep-alive, so the SDK reuses its
+connection). Everything Stripe-specific about requests lives here; resources/* see only a ``Ctx``
+and parsed params.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from . import router
+from .core import Engine
+from .errors import ApiError, AuthError, IdempotencyError, InvalidRequest, StripeError
+from .formparse import parse_form
+from .ids import random_body
+from .store import dumps
+
+log = logging.getLogger("sandbox.http")
+
+IDEMPOTENCY_TTL = 24 * 3600
+MAX_BODY = 1_000_000
+_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Stripe-Version, Idempotency-Key",
+    "Access-Control-Expose-Headers": "Request-Id, Stripe-Version, Idempotent-Replayed, Original-Request",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def mask(key: str) -> str:
+    """Stripe's own masking in 401 messages: the prefix, stars, the last four."""
+    head = key[:8] if key[:3] in ("sk_", "pk_", "rk_") else ""
+    return f"{head}{'*' * 20}{key[-4:] if len(key) > 12 else ''}"
+
+
+def classify_key(key: str) -> str:
+    """'secret' | 'publishable' | 'live' | 'invalid'."""
+    if re.fullmatch(r"(sk|rk)_test_[A-Za-z0-9_]{1,250}", key):
+        return "secret"
+    if re.fullmatch(r"pk_test_[A-Za-z0-9_]{1,250}", key):
+        return "publishable"
+    if re.fullmatch(r"(sk|rk|pk)_live_[A-Za-z0-9_]{1,250}", key):
+        return "live"
+    return "invalid"
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], engine: Engine):
+        self.engine = engine
+        super().__init__(addr, RequestHandler)
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxHTTPServer
+
+    def log_message(self, fmt: str, *args: object) -> None:  # paths only; never headers (keys)
+        log.debug("%s %s", self.command, self.path.split("?", 1)[0])
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_OPTIONS(self) -> None:
+        self._send(204, b"", {"Content-Type": "text/plain"})
+
+    # ------------------------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for k, v in {**CORS, **headers}.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _read_body(self) -> str:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise InvalidRequest("Request body too large.")
+        raw = self.rfile.read(length) if length > 0 else b""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidRequest("Invalid request body: not UTF-8 form data.") from None
+
+    def _auth(self) -> str:
+        header = self.headers.get("Authorization", "")
+        key = ""
+        if header.startswith("Bearer "):
+            key = header[7:].strip()
+        elif header.startswith("Basic "):
+            try:
+                key = base64.b64decode(header[6:]).decode().split(":", 1)[0]
+            except Exception:
+                key = ""
+        if not key:
+            raise AuthError("You did not provide an API key. You need to provide your API key in the Authorization "
+                            "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+        kind = classify_key(key)
+        if kind == "live":
+            raise AuthError(f"Invalid API Key provided: {mask(key)}. This offline sandbox only accepts test-mode "
+                            "keys (sk_test_…, rk_test_…, pk_test_…).")
+        if kind == "invalid":
+            raise AuthError(f"Invalid API Key provided: {mask(key)}")
+        return kind
+
+    def _handle(self) -> None:
+        engine = self.server.engine
+        request_id = "req_" + random_body(14)
+        headers = {"Content-Type": "application/json", "Request-Id": request_id}
+        split = urlsplit(self.path)
+        path = split.path.rstrip("/") or "/"
+        try:
+            body_text = self._read_body() if self.command == "POST" else ""
+            found = router.match(self.command, path)
+            if found is None:
+                raise InvalidRequest(f"Unrecognized request URL ({self.command}: {path}). Please see "
+                                     "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+                                     status=404)
+            rt, path_args = found
+            params = parse_form(split.query) if split.query else {}
+            if body_text:
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    raise InvalidRequest("Invalid request: the Stripe API takes form-encoded bodies "
+                                         "(Content-Type: application/x-www-form-urlencoded), not JSON.")
+                params.update(parse_form(body_text))
+            ctx = engine.ctx(request_id=request_id, base_url=f"http://{self.headers.get('Host', 'localhost')}")
+            if rt.raw:
+                status, extra, body = rt.handler(ctx, params, **path_args)
+                self._send(status, body, {**extra, "Request-Id": request_id})
+                return
+            kind = self._auth()
+            if kind == "publishable" and not rt.publishable:
+                raise AuthError("This API call cannot be made with a publishable API key. Please use a secret API "
+                                "key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.",
+                                code="secret_key_required")
+            ctx.publishable = kind == "publishable"
+            version = self.headers.get("Stripe-Version")
+            if version:
+                if not _VERSION_RE.match(version):
+                    raise InvalidRequest(f"Invalid Stripe API version: {version[:40]}", param="stripe-version")
+                ctx.api_version = version
+            headers["Stripe-Version"] = ctx.api_version
+            idem_key = self.headers.get("Idempotency-Key") if self.command == "POST" else None
+            if idem_key is not None and len(idem_key) > 255:
+                raise InvalidRequest("Idempotency-Key must be at most 255 characters.", param="Idempotency-Key")
+            ctx.idempotency_key = idem_key
+            status, body = self._execute(ctx, rt, params, path_args, path, idem_key, headers)
+        except StripeError as exc:
+            status, body = exc.status, exc.body()
+        except Exception:  # a bug: answer like Stripe's api_error, keep serving, never leak a key
+            log.exception("sandbox error on %s %s", self.command, path)
+            err = ApiError("An unexpected error occurred in the sandbox. The request was rolled back.")
+            status, body = err.status, err.body()
+        payload = body if isinstance(body, bytes) else dumps(body).encode()
+        self._send(status, payload, headers)
+
+    def _execute(self, ctx, rt, params, path_args, path, idem_key, headers) -> tuple[int, dict | bytes]:
+        store = ctx.store
+        fingerprint = hashlib.sha256(f"{self.command} {path} {json.dumps(params, sort_keys=True)}".encode()).hexdigest()
+        try:
+            return self._execute_tx(ctx, rt, params, path_args, idem_key, headers, fingerprint)
+        except _Rollback as rb:
+            if idem_key is not None and rb.original.replayable:
+                with store.tx():
+                    self._remember(store, idem_key, fingerprint, rb.status, rb.body(), ctx.request_id)
+            raise
+
+    def _execute_tx(self, ctx, rt, params, path_args, idem_key, headers, fingerprint) -> tuple[int, dict | bytes]:
+        store = ctx.store
+        with store.tx():
+            if idem_key is not None:
+                row = store.execute("SELECT fingerprint, status, body, request_id, created FROM idempotency WHERE key=?",
+                                    (idem_key,)).fetchone()
+                if row and row[4] > time.time() - IDEMPOTENCY_TTL:
+                    if row[0] != fingerprint:
+                        raise IdempotencyError(
+                            "Keys for idempotent requests can only be used with the same parameters they were first "
+                            f"used with. Try using a key other than '{idem_key}' if you meant to execute a different "
+                            "request.")
+                    headers["Idempotent-Replayed"] = "true"
+                    headers["Original-Request"] = row[3]
+                    return row[1], row[2].encode()
+                headers["Original-Request"] = ctx.request_id
+            try:
+                status, body = 200, rt.handler(ctx, params, **path_args)
+                failed = None
+            except StripeError as exc:
+                if not getattr(exc, "commit", False):
+                    failed = exc
+                    status, body = exc.status, exc.body()
+                else:  # a decline: its failed charge and PI state are kept, the 402 is the answer
+                    status, body, failed = exc.status, exc.body(), None
+            if failed is not None:
+                raise _Rollback(failed, status, body)
+            if idem_key is not None:
+                self._remember(store, idem_key, fingerprint, status, body, ctx.request_id)
+        return status, body
+
+    @staticmethod
+    def _remember(store, key, fingerprint, status, body, request_id) -> None:
+        store.execute("INSERT OR REPLACE INTO idempotency(key, fingerprint, status, body, request_id, created) "
+                      "VALUES (?,?,?,?,?,?)", (key, fingerprint, status, dumps(body), request_id, time.time()))
+        # Prune expired keys a few at a time: bounded work per request.
+        store.execute("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created < ? "
+                      "LIMIT 5)", (time.time() - IDEMPOTENCY_TTL,))
+
+
+class _Rollback(StripeError):
+    """Internal: roll the transaction back, then store the error for idempotent replay if allowed."""
+
+    def __init__(self, original: StripeError, status: int, body: dict):
+        super().__init__(original.message)
+        self.original, self.status, self._body = original, status, body
+
+    def body(self) -> dict:
+        return self._body

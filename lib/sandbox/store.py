@@ -1,0 +1,205 @@
+"""SQLite persistence for the sandbox.
+
+One table holds every Stripe object as JSON, with the few fields that lists filter on copied into
+indexed columns, so a lookup or a page of a list costs the same with 10 or 1,000,000 objects stored
+(no scans that grow with the data, unlike localstripe). Every API request runs in one transaction
+(``tx``): a ``kill -9`` can lose only requests that were never acknowledged.
+
+One connection guarded by a re-entrant lock: SQLite serialises writers anyway, and a single
+connection avoids SQLITE_BUSY between the server's threads. WAL keeps readers in other processes
+(the seeder, a second server) from blocking.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# Columns copied out of the JSON so lists can filter on them with an index.
+INDEXED = ("customer", "payment_intent", "charge", "source", "type", "currency", "status")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    customer TEXT, payment_intent TEXT, charge TEXT, source TEXT, type TEXT, currency TEXT, status TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_objects_kind_created ON objects(kind, created);
+CREATE INDEX IF NOT EXISTS ix_objects_customer ON objects(kind, customer, created) WHERE customer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_objects_pi ON objects(kind, payment_intent, created) WHERE payment_intent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_objects_charge ON objects(kind, charge, created) WHERE charge IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_objects_source ON objects(kind, source, created) WHERE source IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_objects_type ON objects(kind, type, created) WHERE type IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_objects_currency ON objects(kind, currency, created) WHERE currency IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+    request_id TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_idempotency_created ON idempotency(created);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_at REAL NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_jobs_run_at ON jobs(run_at);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def _ref(value: Any) -> Any:
+    """An expandable field may hold an id or an expanded object: index the id."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value if isinstance(value, str) else None
+
+
+class Store:
+    def __init__(self, path: str | None = None):
+        """``path=None`` keeps everything in memory (tests, ``--memory``)."""
+        self.path = path
+        if path:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None,
+                                     timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
+        # NORMAL in WAL mode survives a process kill (the OS keeps the WAL); only power loss could
+        # drop the last commits.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.executescript(SCHEMA)
+        self.lock = threading.RLock()
+        self._depth = 0
+
+    # --- transactions --------------------------------------------------------------------------
+    @contextmanager
+    def tx(self) -> Iterator[Store]:
+        """One atomic unit of work. Re-entrant: only the outermost block commits."""
+        with self.lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("COMMIT")
+
+    def execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self._conn.execute(sql, args)
+
+    def executemany(self, sql: str, rows: list) -> None:
+        with self.lock:
+            self._conn.executemany(sql, rows)
+
+    # --- objects -------------------------------------------------------------------------------
+    def get(self, obj_id: str, kind: str | None = None) -> dict | None:
+        row = self.execute("SELECT kind, data FROM objects WHERE id=?", (obj_id,)).fetchone()
+        if row is None or (kind is not None and row[0] != kind):
+            return None
+        return json.loads(row[1])
+
+    def _row(self, obj: dict) -> tuple:
+        cols = tuple(_column(obj, c) for c in INDEXED)
+        return (obj["id"], obj["object"], int(obj.get("created") or 0), *cols, dumps(obj))
+
+    def insert(self, obj: dict) -> dict:
+        self.execute(
+            "INSERT INTO objects(id, kind, created, " + ", ".join(INDEXED) + ", data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            self._row(obj))
+        return obj
+
+    def insert_many(self, objs: list[dict]) -> None:
+        self.executemany(
+            "INSERT INTO objects(id, kind, created, " + ", ".join(INDEXED) + ", data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [self._row(o) for o in objs])
+
+    def update(self, obj: dict) -> dict:
+        row = self._row(obj)
+        self.execute("UPDATE objects SET " + ", ".join(f"{c}=?" for c in INDEXED) + ", data=? WHERE id=?",
+                     (*row[3:], obj["id"]))
+        return obj
+
+    def delete(self, obj_id: str) -> None:
+        self.execute("DELETE FROM objects WHERE id=?", (obj_id,))
+
+    def list(self, kind: str, filters: dict[str, Any] | None = None, created: dict[str, int] | None = None,
+             limit: int = 10, starting_after: str | None = None, ending_before: str | None = None,
+             exclude_status: str | None = None) -> tuple[list[dict], bool]:
+        """A page of ``kind`` newest first, Stripe cursor semantics. Returns (objects, has_more)."""
+        where, args = ["kind=?"], [kind]
+        for col, value in (filters or {}).items():
+            assert col in INDEXED
+            if isinstance(value, (list, tuple)):
+                where.append(f"{col} IN ({','.join('?' * len(value))})")
+                args.extend(value)
+            else:
+                where.append(f"{col}=?")
+                args.append(value)
+        if exclude_status:
+            where.append("(status IS NULL OR status<>?)")
+            args.append(exclude_status)
+        ops = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "="}
+        for op, value in (created or {}).items():
+            where.append(f"created {ops[op]} ?")
+            args.append(value)
+        cursor = starting_after or ending_before
+        if cursor:
+            pos = self.execute("SELECT created, rowid FROM objects WHERE id=?", (cursor,)).fetchone()
+            if pos is None:
+                return [], False
+            where.append("(created, rowid) < (?, ?)" if starting_after else "(created, rowid) > (?, ?)")
+            args.extend(pos)
+        order = "DESC" if not ending_before else "ASC"
+        sql = (f"SELECT data FROM objects WHERE {' AND '.join(where)} "
+               f"ORDER BY created {order}, rowid {order} LIMIT ?")
+        rows = self.execute(sql, (*args, limit + 1)).fetchall()
+        has_more = len(rows) > limit
+        objs = [json.loads(r[0]) for r in rows[:limit]]
+        if ending_before:
+            objs.reverse()
+        return objs, has_more
+
+    def count(self, kind: str) -> int:
+        return self.execute("SELECT count(*) FROM objects WHERE kind=?", (kind,)).fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.execute("SELECT kind, count(*) FROM objects GROUP BY kind").fetchall())
+
+    # --- counters (receipt numbers etc.) -------------------------------------------------------
+    def next_counter(self, name: str) -> int:
+        with self.tx():
+            self.execute("INSERT INTO counters(name, value) VALUES (?, 1) "
+                         "ON CONFLICT(name) DO UPDATE SET value=value+1", (name,))
+            return self.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()[0]
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+
+def _column(obj: dict, col: str) -> Any:
+    if col == "status" and obj.get("deleted"):
+        return "deleted"  # deleted customers stay retrievable but leave lists
+    if col == "type":
+        value = obj.get("type")  # events and balance transactions filter on it
+        return value if isinstance(value, str) else None
+    if col == "source" and "_object_id" in obj:
+        return obj["_object_id"]  # events list by the object they describe
+    return _ref(obj.get(col))

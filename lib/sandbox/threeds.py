@@ -1,0 +1,106 @@
+"""The 3-D Secure test challenge: ``next_action`` and the page the customer answers.
+
+Stripe's test-mode page (served from testmode-acs.stripe.com) has two buttons, COMPLETE and FAIL.
+Ours is served by the sandbox at ``/_sandbox/3ds/{pi}`` (sandbox-only, clearly namespaced): each
+button POSTs ``action=complete`` or ``action=fail`` to the same URL; the PaymentIntent then moves as
+Stripe's does, and the page redirects to ``return_url`` with Stripe's query parameters when given.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from urllib.parse import urlencode
+
+from . import cards, currencies
+from .core import Ctx
+from .errors import InvalidRequest
+from .ids import new_id
+from .router import route
+
+
+def challenge_url(ctx: Ctx, pi: dict) -> str:
+    return f"{ctx.base_url}/_sandbox/3ds/{pi['id']}?" + urlencode({"client_secret": pi["client_secret"]})
+
+
+def next_action_for(ctx: Ctx, pi: dict, card: cards.TestCard, return_url: str | None, use_sdk: bool) -> dict:
+    url = challenge_url(ctx, pi)
+    pi["_return_url"] = return_url
+    if return_url and not use_sdk:
+        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}}
+    return {"type": "use_stripe_sdk", "use_stripe_sdk": {
+        "type": "stripe_3ds2_fingerprint", "merchant": "acct_sandbox", "three_d_secure_2_source": new_id("payatt"),
+        "directory_server_name": card.brand, "server_transaction_id": str(uuid.uuid4()), "three_ds_method_url": "",
+        "three_ds_optimizations": "kf", "one_click_authn": None,
+        # Not in Stripe's payload: where a sandbox-aware client (our app) shows the challenge.
+        "stripe_js": url}}
+
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>3D Secure 2 Test Page</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;background:#f6f9fc;margin:0;display:flex;justify-content:center}}
+.box{{background:#fff;margin:24px;padding:24px 28px;border-radius:10px;box-shadow:0 2px 12px #0002;max-width:420px}}
+h1{{font-size:18px;margin:0 0 4px}} .muted{{color:#6b7280;font-size:13px}} .amt{{font-size:22px;margin:14px 0}}
+button{{font-size:15px;padding:10px 22px;margin:8px 8px 0 0;border-radius:6px;border:1px solid #ccc;cursor:pointer}}
+.ok{{background:#635bff;color:#fff;border-color:#635bff}} .fail{{background:#fff;color:#b42318}}</style></head>
+<body><div class="box"><h1>3D Secure 2 Test Page</h1>
+<div class="muted">Offline sandbox — this stands in for your bank's authentication screen.</div>
+<div class="amt">{amount} &middot; {brand} &bull;&bull;&bull;&bull; {last4}</div>
+<div>{message}</div>{form}</div></body></html>"""
+
+
+def _page(pi: dict, pm: dict | None, message: str, buttons: bool) -> bytes:
+    form = ""
+    if buttons:
+        form = ('<form method="post"><button class="ok" name="action" value="complete" id="complete">Complete'
+                '</button><button class="fail" name="action" value="fail" id="fail">Fail</button></form>')
+    card = (pm or {}).get("card") or {}
+    return PAGE.format(amount=html.escape(currencies.format_amount(pi["amount"], pi["currency"])),
+                       brand=html.escape(str(card.get("brand", "card")).title()),
+                       last4=html.escape(str(card.get("last4", "????"))), message=message, form=form).encode()
+
+
+def _load(ctx: Ctx, pi_id: str, params: dict) -> dict:
+    from .resources.payment_intents import get_pi
+
+    pi = get_pi(ctx, pi_id)
+    if params.get("client_secret") != pi["client_secret"]:
+        raise InvalidRequest("The client_secret provided does not match this PaymentIntent.", param="client_secret")
+    return pi
+
+
+@route("GET", "/_sandbox/3ds/{pi_id}", raw=True)
+def show(ctx: Ctx, params: dict, pi_id: str) -> tuple[int, dict, bytes]:
+    with ctx.store.tx():
+        pi = _load(ctx, pi_id, params)
+        pm = ctx.store.get(pi["payment_method"]) if pi.get("payment_method") else None
+    waiting = pi["status"] == "requires_action"
+    message = ("Complete the authentication to approve this payment, or fail it to see what your customer sees "
+               "when authentication does not succeed." if waiting else
+               f"This authentication is finished. The payment is now <b>{html.escape(pi['status'])}</b>.")
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, _page(pi, pm, message, waiting)
+
+
+@route("POST", "/_sandbox/3ds/{pi_id}", raw=True)
+def answer(ctx: Ctx, params: dict, pi_id: str) -> tuple[int, dict, bytes]:
+    from .resources.payment_intents import authenticate
+
+    action = params.get("action")
+    if action not in ("complete", "fail"):
+        raise InvalidRequest("action must be complete or fail", param="action")
+    with ctx.store.tx():
+        pi = _load(ctx, pi_id, params)
+        if pi["status"] == "requires_action":
+            pi = authenticate(ctx, pi, success=action == "complete")
+        pm_id = pi.get("payment_method") or ((pi.get("last_payment_error") or {}).get("payment_method") or {}).get("id")
+        pm = ctx.store.get(pm_id) if pm_id else None
+    ok = pi["status"] in ("succeeded", "requires_capture", "processing")
+    return_url = pi.get("_return_url")
+    if return_url:
+        sep = "&" if "?" in return_url else "?"
+        target = return_url + sep + urlencode({"payment_intent": pi["id"], "payment_intent_client_secret":
+                                               pi["client_secret"], "redirect_status": "succeeded" if ok else "failed"})
+        return 303, {"Location": target, "Content-Type": "text/plain"}, b""
+    verdict = "Authentication complete" if action == "complete" else "Authentication failed"
+    message = f"{verdict}. The payment is now <b>{html.escape(pi['status'])}</b>. You can close this window."
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, _page(pi, pm, message, False)
