@@ -20,10 +20,9 @@ Choices made where the reference is silent, inferred [INF] or conflicting (§9):
 * ``riskLevelElevated`` and the other "might be blocked depending on your settings" cards
   succeed (the sandbox models default Radar rules, not Radar for Fraud Teams); elevated cards
   carry ``risk_level: "elevated"`` in their outcome.
-* Check-failure cards (``cvcCheckFail``, ``avsZipFail``, ``avsLine1Fail``, ``avsFail``,
-  ``avsUnchecked``) succeed; :attr:`TestCard.checks` holds the check values to report, and the
-  caller must only apply a check when that value was supplied (§1.1 "checks only run on data
-  you send": cvc_check "fail" only if a CVC was sent, postal check only if a ZIP was sent).
+* Check-failure cards (``cvcCheckFail``, ``avsZipFail``, ``avsFail``, …) succeed;
+  :attr:`TestCard.checks` holds the values to report, applied only to data actually sent (§1.1:
+  cvc_check "fail" only if a CVC was sent, the postal check only if a ZIP was sent).
 * ``chargeCustomerFail`` (4000000000000341) can be attached, and every charge on it declines
   (generic decline); ``fail_on_charge_after_attach`` marks that attaching succeeds.
 * ``threeDSecureRequiredProcessingError`` (4000008400001280): the 3DS lookup fails, so there is
@@ -97,6 +96,9 @@ class TestCard:
     display_brand: str | None = None     # co-branded cards: "cartes_bancaires" / "eftpos_au"
     networks: tuple[str, ...] = field(default=())  # available networks (empty → (brand,))
     number_primary: bool = True          # False: a token-only variant sharing another card's number
+
+    def __hash__(self) -> int:  # dict fields make the generated hash unusable
+        return hash((self.number, self.label, self.pm_ids, self.tok_ids))
 
     @property
     def last4(self) -> str:

@@ -105,6 +105,7 @@ class Engine:
         self.base_url = ""
         self._cond = threading.Condition()
         self._stop = False
+        self._woken = False
         self._thread: threading.Thread | None = None
 
     def ctx(self, **kw: Any) -> Ctx:
@@ -124,6 +125,7 @@ class Engine:
 
     def wake(self) -> None:
         with self._cond:
+            self._woken = True
             self._cond.notify_all()
 
     def run_due_jobs(self, limit: int = 100) -> int:
@@ -149,13 +151,15 @@ class Engine:
 
     def _run(self) -> None:
         while True:
+            # Query outside the condition: a request thread holds the store lock while it calls wake().
+            nxt = self.next_job_at()
+            wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt - time.time()))
             with self._cond:
                 if self._stop:
                     return
-                nxt = self.next_job_at()
-                wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt - time.time()))
-                if wait > 0:
+                if wait > 0 and not self._woken:
                     self._cond.wait(wait)
+                self._woken = False
                 if self._stop:
                     return
             try:

@@ -85,8 +85,7 @@ def attempt(ctx: Ctx, *, pm: dict, amount: int, currency: str, pi: dict | None, 
     card = cards.card_for_number(pm["_number"])
     charge = build_charge(ctx, pm=pm, amount=amount, currency=currency, pi=pi, customer=customer,
                           description=description, metadata=metadata, three_ds=three_ds, source=source)
-    charge["outcome"] = cards.default_outcome(card) if decline is None or decline == card.decline else \
-        _issuer_decline_outcome(decline)
+    charge["outcome"] = cards.default_outcome(card, decline)
     if decline is not None:
         charge.update(status="failed", failure_code=decline.code, failure_message=decline.message)
         if card.fraud_details and decline == card.decline:
@@ -102,13 +101,6 @@ def attempt(ctx: Ctx, *, pm: dict, amount: int, currency: str, pi: dict | None, 
         charge["balance_transaction"] = ledger.record_charge(ctx, charge, card)["id"]
     ctx.store.insert(charge)
     return charge, None
-
-
-def _issuer_decline_outcome(d: Decline) -> dict:
-    return {"advice_code": d.advice_code, "network_advice_code": None, "network_decline_code": None,
-            "network_status": "declined_by_network", "reason": d.decline_code or d.code, "risk_level": "normal",
-            "risk_score": 20, "rule": None, "seller_message": f"The bank returned the decline code `{d.decline_code or d.code}`.",
-            "type": "issuer_declined"}
 
 
 def capture_charge(ctx: Ctx, charge: dict, amount: int) -> dict:

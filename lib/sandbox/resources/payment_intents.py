@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from lib.lifecycle import PIAction, PIStatus, transition
+from lib.lifecycle import CONFIRMABLE, PIAction, PIStatus, transition
 
 from .. import cards, currencies, hooks
 from .. import formparse as fp
@@ -132,10 +132,11 @@ def needs_authentication(card: cards.TestCard, pm: dict, requested: str, off_ses
 
 def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
     """Confirm ``pi`` with the params of a create-with-confirm or a confirm call."""
-    if pi["status"] not in (PIStatus.REQUIRES_PAYMENT_METHOD, PIStatus.REQUIRES_CONFIRMATION):
+    if pi["status"] not in CONFIRMABLE:
         raise unexpected_state(f"This PaymentIntent's status is {pi['status']}, so it cannot be confirmed. Only a "
-                               "PaymentIntent with status requires_payment_method or requires_confirmation can be "
-                               "confirmed.", payment_intent=render_pi(pi))
+                               "PaymentIntent with status requires_payment_method, requires_confirmation or "
+                               "requires_action can be confirmed.", payment_intent=render_pi(pi))
+    pi["next_action"] = None
     for key in ("setup_future_usage", "receipt_email", "capture_method", "shipping"):
         if key in p:
             pi[key] = p[key] or None
