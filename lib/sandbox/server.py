@@ -95,9 +95,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _read_body(self) -> str:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise InvalidRequest("Request body too large.")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self.close_connection = True  # the body was not read: the connection cannot be reused
+            raise InvalidRequest("Invalid Content-Length." if length < 0 else "Request body too large.")
         raw = self.rfile.read(length) if length > 0 else b""
         try:
             return raw.decode("utf-8")

@@ -69,7 +69,7 @@ def build_charge(ctx: Ctx, *, pm: dict, amount: int, currency: str, pi: dict | N
             "network": pm_card["brand"], "network_token": {"used": False}, "network_transaction_id": None,
             "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
             "regulated_status": "unregulated", "three_d_secure": three_ds_details(three_ds),
-            "wallet": None}, "type": "card"},
+            "transaction_link_id": None, "wallet": None}, "type": "card"},
         "radar_options": {}, "receipt_email": None, "receipt_number": None,
         "receipt_url": None, "refunded": False, "review": None, "shipping": None,
         "source": source, "source_transfer": None, "statement_descriptor": None,
@@ -85,7 +85,7 @@ def attempt(ctx: Ctx, *, pm: dict, amount: int, currency: str, pi: dict | None, 
     card = cards.card_for_number(pm["_number"])
     charge = build_charge(ctx, pm=pm, amount=amount, currency=currency, pi=pi, customer=customer,
                           description=description, metadata=metadata, three_ds=three_ds, source=source)
-    charge["outcome"] = cards.default_outcome(card, decline)
+    charge["outcome"] = cards.default_outcome(card, None if decline == card.decline else decline)
     if decline is not None:
         charge.update(status="failed", failure_code=decline.code, failure_message=decline.message)
         if card.fraud_details and decline == card.decline:
@@ -142,8 +142,8 @@ def retrieve(ctx: Ctx, params: dict, cid: str) -> dict:
 @route("POST", "/v1/charges/{cid}")
 def update(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, {"metadata": fp.metadata, "description": fp.string(1000, blank=True),
-                             "receipt_email": fp.string(512, blank=True), "fraud_details": fp.anything,
-                             "shipping": fp.anything, **fp.EXPAND})
+                             "receipt_email": fp.string(512, blank=True), "fraud_details": fp.hash_any,
+                             "shipping": fp.hash_any, **fp.EXPAND})
     ch = get_charge(ctx, cid)
     previous = {}
     for key, value in p.items():
@@ -173,6 +173,9 @@ def capture_legacy(ctx: Ctx, params: dict, cid: str) -> dict:
                              "PaymentIntent instead.", param="charge")
     if ch["captured"]:
         raise InvalidRequest(f"Charge {cid} has already been captured.", code="charge_already_captured")
+    if ch["status"] != "succeeded":
+        raise InvalidRequest(f"Charge {cid} has status {ch['status']}; only a successful authorization can be "
+                             "captured.", param="charge")
     amount = p.get("amount", ch["amount"])
     if amount > ch["amount"]:
         raise InvalidRequest("Amount to capture is greater than the amount authorized.", code="amount_too_large",
@@ -191,7 +194,7 @@ LEGACY = {"amount": fp.integer(1), "currency": fp.currency, "source": fp.string(
 @route("POST", "/v1/charges")
 def create_legacy(ctx: Ctx, params: dict) -> dict:
     """The pre-2019 Charges API: one synchronous call, no authentication step possible."""
-    from .payment_methods import from_magic_id
+    from .payment_methods import card_of, from_magic_id
 
     p = fp.validate(params, LEGACY, required=("amount", "currency"))
     if "source" not in p and "customer" not in p:
@@ -203,7 +206,7 @@ def create_legacy(ctx: Ctx, params: dict) -> dict:
     if pm is None:
         raise InvalidRequest("The sandbox's legacy Charges API takes a test token as source (e.g. tok_visa).",
                              param="source")
-    card = cards.card_for_number(pm["_number"])
+    card = card_of(pm)
     decline = card.decline
     if decline is None and card.three_ds in ("required", "required_on_setup", "setup_off_session"):
         decline = AUTH_REQUIRED  # no way to authenticate on the legacy API

@@ -24,16 +24,16 @@ from .customers import get_customer
 CONFIRM = {
     "payment_method": fp.string(255), "return_url": fp.string(2048), "off_session": fp.boolean,
     "error_on_requires_action": fp.boolean, "use_stripe_sdk": fp.boolean, "setup_future_usage":
-    fp.enum("on_session", "off_session", ""), "payment_method_options": fp.anything, "receipt_email": fp.string(512),
+    fp.enum("on_session", "off_session", ""), "payment_method_options": fp.hash_any, "receipt_email": fp.string(512),
     "capture_method": fp.enum("automatic", "automatic_async", "manual"), "client_secret": fp.string(255),
-    "mandate_data": fp.anything, "shipping": fp.anything, "payment_method_types": fp.string_list, **fp.EXPAND,
+    "mandate_data": fp.hash_any, "shipping": fp.hash_any, "payment_method_types": fp.string_list, **fp.EXPAND,
 }
 CREATE = {
     **{k: v for k, v in CONFIRM.items() if k != "client_secret"},
     "amount": fp.integer(1), "currency": fp.currency, "confirm": fp.boolean, "customer": fp.string(255),
     "description": fp.string(1000, blank=True), "metadata": fp.metadata, "statement_descriptor": fp.string(22),
     "statement_descriptor_suffix": fp.string(22), "confirmation_method": fp.enum("automatic", "manual"),
-    "automatic_payment_methods": fp.anything, "transfer_group": fp.string(255),
+    "automatic_payment_methods": fp.hash_any, "transfer_group": fp.string(255),
 }
 UPDATE = {k: CREATE[k] for k in ("amount", "currency", "customer", "description", "metadata", "payment_method",
                                  "receipt_email", "setup_future_usage", "capture_method", "shipping",
@@ -155,7 +155,7 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
     if pm.get("_consumed"):
         raise InvalidRequest("This PaymentMethod was previously used without being attached to a Customer or was "
                              "detached from a Customer, and may not be used again.", param="payment_method")
-    card = cards.card_for_number(pm["_number"])
+    card = payment_methods.card_of(pm)
     off_session = bool(p.get("off_session"))
     pi["last_payment_error"] = None
     pi["_off_session"] = off_session
@@ -167,19 +167,16 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
         if off_session:
             return _charge(ctx, pi, pm, card, three_ds=None, decline=charges.AUTH_REQUIRED)
         if p.get("error_on_requires_action"):
-            d = charges.AUTH_REQUIRED
-            return _charge(ctx, pi, pm, card, three_ds=None, decline=cards.Decline(
-                d.code, "authentication_not_handled", None, d.message))
+            return _charge(ctx, pi, pm, card, three_ds=None, decline=cards.AUTHENTICATION_NOT_HANDLED)
         from ..threeds import next_action_for
         pi["next_action"] = next_action_for(ctx, pi, card, p.get("return_url"), bool(p.get("use_stripe_sdk")))
         move(ctx, pi, PIAction.CONFIRM_NEEDS_ACTION)
         return pi
     three_ds = "attempt_acknowledged" if requested in ("any", "challenge") and card.three_ds != "not_supported" \
         else None
-    decline = card.decline
-    if card.fail_on_charge_after_attach and not pm.get("customer"):
-        decline = None  # only fails once attached to a customer
-    return _charge(ctx, pi, pm, card, three_ds=three_ds, decline=decline)
+    # The decline-after-attach card (4000000000000341) declines every charge, attached or not (TEST_MODE
+    # §1.5: attaching succeeds, charges fail); fail_on_charge_after_attach only lets it be attached.
+    return _charge(ctx, pi, pm, card, three_ds=three_ds, decline=card.decline)
 
 
 def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | None,
@@ -219,7 +216,7 @@ def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | 
 def authenticate(ctx: Ctx, pi: dict, success: bool) -> dict:
     """The customer answered the 3-D Secure challenge (threeds.py's page)."""
     pm = payment_methods.resolve(ctx, pi["payment_method"])
-    card = cards.card_for_number(pm["_number"])
+    card = payment_methods.card_of(pm)
     if not success:
         pi["next_action"] = None
         pi["payment_method"] = None

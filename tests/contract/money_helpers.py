@@ -1,0 +1,69 @@
+"""Shared helpers for the refund / dispute / balance contract tests.
+
+The sandbox under test runs with ``async_delay=0``: its jobs (settlement, async refunds, disputes)
+run on the engine's worker thread right after the request that scheduled them. ``wait_for_jobs``
+polls until the job table is empty, so a test sees the state after every async transition.
+Events are read from the store directly (newest first there; returned oldest first here).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+import stripe
+
+
+def wait_for_jobs(handle, timeout: float = 5.0) -> None:
+    """Block until no job is pending (bounded); fails the test if jobs keep coming."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if handle.engine.next_job_at() is None:
+            return
+        time.sleep(0.005)
+    pytest.fail(f"sandbox jobs still pending after {timeout}s")
+
+
+def pay(client: stripe.StripeClient, pm: str = "pm_card_visa", amount: int = 2000, currency: str = "usd",
+        **extra: Any):
+    """A confirmed PaymentIntent (automatic capture unless ``capture_method`` says otherwise)."""
+    return client.v1.payment_intents.create(params={"amount": amount, "currency": currency, "payment_method": pm,
+                                                    "confirm": True, **extra})
+
+
+def events_for(handle, *object_ids: str) -> list[dict]:
+    """Events describing any of ``object_ids``, oldest first."""
+    rows, _ = handle.engine.store.list("event", filters={"source": list(object_ids)}, limit=100)
+    return list(reversed(rows))
+
+
+def event_types(handle, *object_ids: str) -> list[str]:
+    return [e["type"] for e in events_for(handle, *object_ids)]
+
+
+def raw(client: stripe.StripeClient, method: str, path: str, **params: Any):
+    """An SDK request to an endpoint the typed services do not cover (legacy paths)."""
+    resp = client.raw_request(method, path, **params)
+    return client.deserialize(resp, api_mode="V1")
+
+
+def all_balance_transactions(handle) -> list[dict]:
+    rows = handle.engine.store.execute("SELECT data FROM objects WHERE kind='balance_transaction'").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def balance_matches_ledger(client: stripe.StripeClient, handle) -> tuple[dict, dict]:
+    """(balance from GET /v1/balance, the same totals summed from every balance transaction)."""
+    bal = client.v1.balance.retrieve()
+    api = {"available": sum(f.amount for f in bal.available), "pending": sum(f.amount for f in bal.pending)}
+    summed = {"available": 0, "pending": 0}
+    for txn in all_balance_transactions(handle):
+        summed[txn["status"]] += txn["net"]
+    return api, summed
+
+
+def error_of(exc_info) -> dict:
+    """The raw ``error`` body of a stripe exception (to check absent fields)."""
+    return exc_info.value.json_body["error"]
