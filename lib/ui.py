@@ -1,0 +1,139 @@
+"""Thin Streamlit helpers shared by the pages. The only lib module that imports streamlit.
+
+Typical page::
+
+    from lib import ui
+    conn = ui.require_connection()      # shows a readable error and stops the page if not connected
+    try:
+        pi = conn.client.v1.payment_intents.create(params={...})
+    except Exception as exc:
+        ui.show_error(exc)
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from lib.config import MODE_CUSTOM, MODE_LIVE_READONLY, MODE_SANDBOX, MODE_TEST, Settings, load_settings
+from lib.gateway import Connection, HealthStatus, open_connection
+from lib.redaction import describe_error, safe_error_message
+
+logger = logging.getLogger(__name__)
+
+HEALTH_CACHE_TTL_S = 30
+CONNECTION_PAGE = "app_pages/connection.py"
+
+_BADGE_COLORS = {MODE_SANDBOX: "violet", MODE_TEST: "blue", MODE_CUSTOM: "orange", MODE_LIVE_READONLY: "red"}
+_BADGE_ICONS = {MODE_SANDBOX: ":material/science:", MODE_TEST: ":material/bug_report:",
+                MODE_CUSTOM: ":material/dns:", MODE_LIVE_READONLY: ":material/visibility:"}
+
+
+@st.cache_resource(show_spinner="Connecting…", max_entries=4)
+def _connection_for(fingerprint: str, _settings: Settings) -> Connection:
+    """One Connection per distinct configuration, shared by all sessions and reruns."""
+    return open_connection(_settings)
+
+
+def get_connection() -> Connection:
+    """The app's connection. Settings are re-read on every call, so editing secrets.toml takes
+    effect on the next rerun. Raises ConfigError / SandboxUnavailableError on bad configuration."""
+    settings = load_settings()
+    return _connection_for(settings.fingerprint(), settings)
+
+
+def connection_or_error() -> Connection | Exception:
+    """Like :func:`get_connection` but returns the exception instead of raising it."""
+    try:
+        return get_connection()
+    except Exception as exc:  # every failure becomes a readable message, never a traceback
+        logger.warning("No connection: %s", safe_error_message(exc))
+        return exc
+
+
+def require_connection() -> Connection:
+    """Return the connection, or show why there is none and stop the page."""
+    conn = connection_or_error()
+    if isinstance(conn, Exception):
+        show_error(conn)
+        _connection_link("Open the Connection page for setup help")
+        st.stop()
+    return conn
+
+
+@st.cache_data(ttl=HEALTH_CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _cached_health(fingerprint: str, _conn: Connection) -> HealthStatus:
+    return _conn.health()
+
+
+def connection_health(conn: Connection, *, fresh: bool = False) -> HealthStatus:
+    """Health of ``conn``, cached for a short while so page reruns do not hammer the API."""
+    if fresh:
+        _cached_health.clear()
+    return _cached_health(conn.settings.fingerprint(), conn)
+
+
+def mode_badge(conn: Connection) -> None:
+    st.badge(conn.mode_label, icon=_BADGE_ICONS.get(conn.mode),
+             color=_BADGE_COLORS.get(conn.mode, "gray"))  # type: ignore[arg-type]
+
+
+def sidebar_status(conn: Connection | Exception) -> None:
+    """Mode badge and reachability in the sidebar (or a red error when not connected)."""
+    with st.sidebar:
+        if isinstance(conn, Exception):
+            summary = describe_error(conn)
+            st.error(f"**Not connected.** {summary.title}: {_plain(_first_sentence(summary.detail))}",
+                     icon=":material/block:")
+            _connection_link("Connection help")
+            return
+        mode_badge(conn)
+        health = connection_health(conn)
+        if health.ok:
+            st.caption(f"API reachable · {health.latency_ms:.0f} ms  \nAPI version {conn.api_version}")
+        else:
+            st.error(f"**API unreachable** ({conn.api_base}). {_plain(_first_sentence(health.detail))}",
+                     icon=":material/warning:")
+            _connection_link("Connection help")
+
+
+def _connection_link(label: str) -> None:
+    """Link to the Connection page; plain text when it is not registered (e.g. a page run alone)."""
+    try:
+        st.page_link(CONNECTION_PAGE, label=label, icon=":material/power:")
+    except StreamlitAPIException:
+        st.caption("See the **Connection** page for setup help.")
+
+
+def _first_sentence(text: str) -> str:
+    """The sidebar is narrow: keep the first sentence, the Connection page shows the rest."""
+    head, dot, rest = text.partition(". ")
+    return head + dot.strip() if rest else text
+
+
+def _plain(text: str) -> str:
+    """Escape what Streamlit markdown would otherwise interpret in API messages ($…$ is LaTeX)."""
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("~", "\\~")
+
+
+def show_error(exc: BaseException) -> None:
+    """Render ``exc`` as a readable message with Stripe's error code; never a traceback or a key."""
+    summary = describe_error(exc)
+    lines = [f"**{summary.title}.** {_plain(summary.detail)}"]
+    codes = [f"{label} `{value}`" for label, value in (
+        ("code", summary.code), ("decline code", summary.decline_code), ("param", summary.param),
+        ("HTTP", summary.http_status), ("request", summary.request_id)) if value]
+    if codes:
+        lines.append(" · ".join(codes))
+    if summary.doc_url:
+        lines.append(f"[What this code means]({summary.doc_url})")
+    render = st.warning if summary.severity == "warning" else st.error
+    render("  \n".join(lines))
+
+
+def placeholder_page(title: str, info: str) -> None:
+    """Title plus one info line, for pages still being built."""
+    st.title(title)
+    st.info(info)

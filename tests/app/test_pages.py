@@ -1,0 +1,40 @@
+"""Every page renders through app.py's navigation, with the sidebar status on each."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tests.app.conftest import APP_FILE, PAGES, PROJECT_ROOT, open_page, texts
+
+
+@pytest.mark.parametrize(("page_path", "title"), PAGES, ids=[p for p, _ in PAGES])
+def test_page_renders_without_exception(page_path, title):
+    at = open_page(page_path)
+    assert not at.exception, [e.value for e in at.exception]
+    assert texts(at.title)[0] == title
+    sidebar = " ".join(str(node.value) for node in at.sidebar.children.values())
+    assert "Offline sandbox" in sidebar, "sidebar_status must run on every page"
+
+
+def test_default_page_is_the_walkthrough():
+    at = open_page()
+    assert not at.exception
+    assert texts(at.title) == ["Payment walkthrough"]
+
+
+def test_navigation_lists_exactly_the_page_files():
+    """app.py and app_pages/ stay in sync: every page file is in the navigation and vice versa."""
+    tree = ast.parse(APP_FILE.read_text())
+    registered = {node.args[0].value for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"}
+    on_disk = {f"app_pages/{path.name}" for path in (PROJECT_ROOT / "app_pages").glob("*.py")}
+    assert registered == on_disk == {path for path, _ in PAGES}
+
+
+def test_there_is_no_pages_directory():
+    """A folder named pages/ next to app.py switches Streamlit into its legacy multipage mode on the
+    first run of a process (deep links then bypass app.py and st.navigation). Keep pages in app_pages/."""
+    assert not (PROJECT_ROOT / "pages").exists()
+

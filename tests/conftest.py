@@ -1,0 +1,61 @@
+"""Shared fixtures. Every test runs with no STRIPE_* settings from the developer's shell or
+secrets.toml, and with the embedded sandbox's data dir in a temp folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stripe
+
+from lib.config import ENV_SANDBOX_DATA_DIR, ENV_SECRETS_FILE, SETTING_NAMES
+
+TESTS_DIR = Path(__file__).resolve().parent
+SUITE_MARKERS = {"contract": "contract", "app": "app", "e2e": "e2e"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by folder, so `-m "not e2e"` etc. work without decorating every test."""
+    for item in items:
+        folder = Path(item.fspath).resolve().relative_to(TESTS_DIR).parts[0]
+        if folder in SUITE_MARKERS:
+            item.add_marker(getattr(pytest.mark, SUITE_MARKERS[folder]))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Clear STRIPE_* variables, point the secrets file at an empty temp file and the embedded
+    sandbox at a temp data dir. Yields the temp folder."""
+    root = tmp_path_factory.mktemp("settings")
+    secrets = root / "secrets.toml"
+    secrets.write_text("")
+    saved = {name: os.environ.get(name) for name in (*SETTING_NAMES, ENV_SECRETS_FILE)}
+    for name in SETTING_NAMES:
+        os.environ.pop(name, None)
+    os.environ[ENV_SECRETS_FILE] = str(secrets)
+    os.environ[ENV_SANDBOX_DATA_DIR] = str(root / "sandbox-data")
+    yield root
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """An in-memory sandbox server for the whole session (no async delays)."""
+    from lib.sandbox import start_sandbox
+
+    handle = start_sandbox(memory=True, async_delay=0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def stripe_client(sandbox) -> stripe.StripeClient:
+    """The plain stripe SDK pointed at the session sandbox, without retries."""
+    return stripe.StripeClient("sk_test_contract", base_addresses={"api": sandbox.url},
+                               max_network_retries=0)
