@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--memory", action="store_true", help="keep nothing on disk")
     serve.add_argument("--async-delay", type=float, default=2.0,
                        help="seconds before async transitions (refund status, disputes, settlement); 0 = at once")
+    serve.add_argument("--allow-remote-webhooks", action="store_true",
+                       help="let webhook endpoints point beyond this machine (default: loopback URLs only)")
     seed = sub.add_parser("seed", help="fill the store with realistic history")
     seed.add_argument("--payments", type=int, required=True)
     seed.add_argument("--days", type=int, default=90)
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
         handle = start_sandbox(None if args.memory else args.data_dir, args.memory, args.host, args.port,
                                args.async_delay)
+        handle.engine.allow_remote_webhooks = args.allow_remote_webhooks
         print(f"Sandbox listening on {handle.url} (data: {handle.data_dir or 'memory'})", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:

@@ -157,7 +157,10 @@ AUTHENTICATION_FAILURE_MESSAGE = (
 
 # ---------------------------------------------------------------- number helpers
 def _digits(number: str) -> str:
-    return "".join(ch for ch in str(number) if ch not in " -")
+    text = str(number)
+    if text.isdigit():  # fast path (the usual case): nothing to strip
+        return text
+    return "".join(ch for ch in text if ch not in " -")
 
 
 def luhn_ok(number: str) -> bool:

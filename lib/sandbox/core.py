@@ -95,7 +95,7 @@ class Ctx:
             return
         run_at = time.time() + self.engine.async_delay * delay
         self.store.execute("INSERT INTO jobs(run_at, kind, payload) VALUES (?,?,?)", (run_at, kind, dumps(payload)))
-        self.engine.wake()
+        self.engine.wake(run_at)
 
 
 class Engine:
@@ -112,6 +112,7 @@ class Engine:
         self._cond = threading.Condition()
         self._stop = False
         self._woken = False
+        self._sleeping_until: float | None = None  # set while the job worker waits (under _cond)
         self._thread: threading.Thread | None = None
 
     def ctx(self, **kw: Any) -> Ctx:
@@ -133,8 +134,13 @@ class Engine:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def wake(self) -> None:
+    def wake(self, run_at: float | None = None) -> None:
+        """Tell the job worker about a new job. Skipped when the worker is asleep and will look again
+        before ``run_at`` anyway: waking it for every request (most jobs are due seconds later) costs
+        a thread switch and store-lock contention on the request path."""
         with self._cond:
+            if run_at is not None and self._sleeping_until is not None and run_at >= self._sleeping_until:
+                return
             self._woken = True
             self._cond.notify_all()
 
@@ -168,7 +174,9 @@ class Engine:
                 if self._stop:
                     return
                 if wait > 0 and not self._woken:
+                    self._sleeping_until = time.time() + wait
                     self._cond.wait(wait)
+                    self._sleeping_until = None
                 self._woken = False
                 if self._stop:
                     return

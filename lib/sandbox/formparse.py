@@ -17,7 +17,9 @@ from .errors import ParamError as InvalidRequest
 from .errors import param_missing, param_unknown
 
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_INDEX_RE = re.compile(r"[0-9]+\Z")  # ASCII only: str.isdigit() also accepts "²", which int() refuses
 MAX_DEPTH = 6
+INT64_MAX = 2**63 - 1  # SQLite's integer range: larger values cannot even be compared in a query
 
 
 def parse_form(raw: str) -> dict:
@@ -28,18 +30,18 @@ def parse_form(raw: str) -> dict:
         raise InvalidRequest(f"Invalid request body: {exc}") from None
     root: dict = {}
     for key, value in pairs:
-        m = _KEY_RE.match(key)
+        m = _KEY_RE.match(key) if "\x00" not in key else None  # NUL marks appended list items below
         if not m:
             raise InvalidRequest(f"Invalid parameter name: {key[:100]}", code="parameter_unknown", param=key[:100])
         parts = [m.group(1)] + re.findall(r"\[([^\[\]]*)\]", m.group(2))
         if len(parts) > MAX_DEPTH:
             raise InvalidRequest(f"Parameter nested too deeply: {key[:100]}", param=key[:100])
         _assign(root, parts, value, key)
-    return _lists(root)
+    return {k: _lists(v) for k, v in root.items()}  # the top level stays a hash, even for "0=a"
 
 
 def _assign(node: dict, parts: list[str], value: str, key: str) -> None:
-    for i, part in enumerate(parts[:-1]):
+    for part in parts[:-1]:
         nxt = node.get(part)
         if nxt is None:
             nxt = node[part] = {}
@@ -59,7 +61,7 @@ def _lists(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: _lists(v) for k, v in node.items()}
-    if out and all(k.startswith("\x00") or k.isdigit() for k in out):
+    if out and all(k.startswith("\x00") or _INDEX_RE.match(k) for k in out):
         def order(k: str) -> int:
             return int(k.lstrip("\x00"))
         return [out[k] for k in sorted(out, key=order)]
@@ -80,9 +82,11 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Validator
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise InvalidRequest(f"Invalid integer: {str(value)[:50]}", code="parameter_invalid_integer", param=path)
         text = str(value).strip()
-        if not re.fullmatch(r"-?\d{1,19}", text):
+        if not re.fullmatch(r"-?[0-9]{1,19}", text):
             raise InvalidRequest(f"Invalid integer: {text[:50]}", code="parameter_invalid_integer", param=path)
         number = int(text)
+        if abs(number) > INT64_MAX:
+            raise InvalidRequest(f"Invalid integer: {text[:50]}", code="parameter_invalid_integer", param=path)
         if minimum is not None and number < minimum:
             raise InvalidRequest(f"This value must be greater than or equal to {minimum}.",
                                  code="parameter_invalid_integer", param=path)
@@ -161,6 +165,15 @@ def string_list(value: Any, path: str) -> list[str]:
 
 
 def anything(value: Any, path: str) -> Any:
+    return value
+
+
+def hash_any(value: Any, path: str) -> dict | str:
+    """A hash whose contents are not checked (``shipping``, ``address``...); ``""`` unsets it."""
+    if value == "":
+        return ""
+    if not isinstance(value, dict):
+        raise InvalidRequest("Invalid object", param=path)
     return value
 
 

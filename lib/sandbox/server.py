@@ -90,9 +90,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         for k, v in {**CORS, **headers}.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
+        # end_headers() plus the body in the same write: one send() per response instead of two.
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def _read_body(self) -> str:
         try:
@@ -189,7 +191,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         except _Rollback as rb:
             if idem_key is not None and rb.original.replayable:
                 with store.tx():
-                    self._remember(store, idem_key, fingerprint, rb.status, rb.body(), ctx.request_id)
+                    self._remember(store, idem_key, fingerprint, rb.status, dumps(rb.body()), ctx.request_id)
             raise
 
     def _execute_tx(self, ctx, rt, params, path_args, idem_key, headers, fingerprint) -> tuple[int, dict | bytes]:
@@ -219,14 +221,15 @@ class RequestHandler(BaseHTTPRequestHandler):
                     status, body, failed = exc.status, exc.body(), None
             if failed is not None:
                 raise _Rollback(failed, status, body)
+            text = dumps(body)  # once, for the idempotency record and the response
             if idem_key is not None:
-                self._remember(store, idem_key, fingerprint, status, body, ctx.request_id)
-        return status, body
+                self._remember(store, idem_key, fingerprint, status, text, ctx.request_id)
+        return status, text.encode()
 
     @staticmethod
-    def _remember(store, key, fingerprint, status, body, request_id) -> None:
+    def _remember(store, key, fingerprint, status, text: str, request_id) -> None:
         store.execute("INSERT OR REPLACE INTO idempotency(key, fingerprint, status, body, request_id, created) "
-                      "VALUES (?,?,?,?,?,?)", (key, fingerprint, status, dumps(body), request_id, time.time()))
+                      "VALUES (?,?,?,?,?,?)", (key, fingerprint, status, text, request_id, time.time()))
         # Prune expired keys a few at a time: bounded work per request.
         store.execute("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created < ? "
                       "LIMIT 5)", (time.time() - IDEMPOTENCY_TTL,))

@@ -36,9 +36,13 @@ def _checks(pm: dict, card: cards.TestCard) -> dict:
 
 
 def three_ds_details(result: str | None) -> dict | None:
+    """``result`` is Stripe's three_d_secure.result, or "frictionless" (authenticated without a challenge)."""
     if result is None:
         return None
-    return {"authentication_flow": "challenge" if result in ("authenticated", "failed") else None,
+    flow = "challenge" if result in ("authenticated", "failed") else None
+    if result == "frictionless":
+        result, flow = "authenticated", "frictionless"
+    return {"authentication_flow": flow,
             "electronic_commerce_indicator": "05" if result == "authenticated" else None,
             "exemption_indicator": None, "result": result, "result_reason": None,
             "transaction_id": new_id("", None)[1:], "version": "2.2.0"}

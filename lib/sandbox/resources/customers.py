@@ -12,8 +12,8 @@ from ..router import route
 FIELDS = {
     "email": fp.string(512, blank=True), "name": fp.string(256, blank=True), "description": fp.string(350, blank=True),
     "phone": fp.string(20, blank=True), "metadata": fp.metadata, "payment_method": fp.string(255),
-    "address": fp.anything, "shipping": fp.anything, "preferred_locales": fp.string_list,
-    "invoice_settings": fp.anything, **fp.EXPAND,
+    "address": fp.hash_any, "shipping": fp.hash_any, "preferred_locales": fp.string_list,
+    "invoice_settings": fp.hash_any, **fp.EXPAND,
 }
 
 
@@ -26,7 +26,7 @@ def get_customer(ctx: Ctx, cus_id: str, param: str = "id") -> dict:
 
 def new_customer(ctx: Ctx, p: dict) -> dict:
     cus = {
-        "id": new_id("cus", None)[:18], "object": "customer", "address": p.get("address"), "balance": 0,
+        "id": new_id("cus", None)[:18], "object": "customer", "address": p.get("address") or None, "balance": 0,
         "created": ctx.now, "currency": None, "default_source": None, "delinquent": False,
         "description": p.get("description") or None, "discount": None, "email": p.get("email") or None,
         "invoice_prefix": new_id("", None)[1:9].upper(),
@@ -34,7 +34,7 @@ def new_customer(ctx: Ctx, p: dict) -> dict:
                              "rendering_options": None},
         "livemode": False, "metadata": p.get("metadata", {}), "name": p.get("name") or None,
         "next_invoice_sequence": 1, "phone": p.get("phone") or None, "preferred_locales": p.get("preferred_locales", []),
-        "shipping": p.get("shipping"), "tax_exempt": "none", "test_clock": None, "customer_account": None,
+        "shipping": p.get("shipping") or None, "tax_exempt": "none", "test_clock": None, "customer_account": None,
     }
     ctx.store.insert(cus)
     ctx.emit("customer.created", cus)
@@ -78,7 +78,7 @@ def update(ctx: Ctx, params: dict, cid: str) -> dict:
             cus["metadata"] = merged
         elif key == "invoice_settings":
             previous[key] = cus[key]
-            cus[key] = {**cus[key], **value}
+            cus[key] = {**cus[key], **(value or {})}
         else:
             new = value or None
             if cus.get(key) != new:

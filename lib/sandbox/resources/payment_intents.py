@@ -174,6 +174,8 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
         return pi
     three_ds = "attempt_acknowledged" if requested in ("any", "challenge") and card.three_ds != "not_supported" \
         else None
+    if card.three_ds == "frictionless":
+        three_ds = "frictionless"  # 3DS ran, the issuer approved without a challenge
     # The decline-after-attach card (4000000000000341) declines every charge, attached or not (TEST_MODE
     # §1.5: attaching succeeds, charges fail); fail_on_charge_after_attach only lets it be attached.
     return _charge(ctx, pi, pm, card, three_ds=three_ds, decline=card.decline)

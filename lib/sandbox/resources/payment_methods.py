@@ -78,7 +78,7 @@ def build(ctx: Ctx, number: str, exp_month: int | None = None, exp_year: int | N
     now = time.gmtime(ctx.now)
     billing = billing or {}
     address = {k: None for k in ADDRESS} | (billing.get("address") or {})
-    networks = [card.brand] if card.brand not in ("unknown",) else []
+    networks = list(card.available_networks) if card.brand not in ("unknown",) else []
     return {
         "id": new_id("pm"), "object": "payment_method", "allow_redisplay": "unspecified",
         "billing_details": {"address": address, "email": billing.get("email") or None,
@@ -87,7 +87,8 @@ def build(ctx: Ctx, number: str, exp_month: int | None = None, exp_year: int | N
         "card": {
             "brand": card.brand, "checks": {"address_line1_check": None, "address_postal_code_check": None,
                                             "cvc_check": "unchecked" if cvc_supplied else None},
-            "country": card.country, "display_brand": card.brand, "exp_month": exp_month or now.tm_mon,
+            "country": card.country, "display_brand": card.display_brand or card.brand,
+            "exp_month": exp_month or now.tm_mon,
             "exp_year": exp_year or now.tm_year + 1, "fingerprint": cards.fingerprint(number),
             "funding": card.funding, "generated_from": None, "last4": number[-4:],
             "networks": {"available": networks, "preferred": None}, "regulated_status": "unregulated",
@@ -97,6 +98,16 @@ def build(ctx: Ctx, number: str, exp_month: int | None = None, exp_year: int | N
         "metadata": metadata or {}, "type": "card",
         "_number": number, "_cvc": cvc_supplied,
     }
+
+
+def card_of(pm: dict) -> cards.TestCard:
+    """The test card behind a PaymentMethod. Token-only variants that share another card's number
+    (tok_visa_chargeCustomerFailLostCard...) are remembered by token, or they would act as that card."""
+    if pm.get("_tok"):
+        card = cards.card_by_token(pm["_tok"])
+        if card is not None:
+            return card
+    return cards.card_for_number(pm["_number"])
 
 
 def from_magic_id(ctx: Ctx, value: str, param: str) -> dict | None:
@@ -115,6 +126,8 @@ def from_magic_id(ctx: Ctx, value: str, param: str) -> dict | None:
     if card is None:
         raise NotFound("PaymentMethod", value, param)
     pm = build(ctx, card.number)
+    if not card.number_primary:
+        pm["_tok"] = value
     ctx.store.insert(pm)
     return pm
 
@@ -205,7 +218,7 @@ def attach_to(ctx: Ctx, pm_id: str, customer_id: str) -> dict:
 
     pm = resolve(ctx, pm_id)
     get_customer(ctx, customer_id, "customer")
-    card = cards.card_for_number(pm["_number"])
+    card = card_of(pm)
     if not card.attachable and card.decline is not None:
         d = card.decline
         raise CardError(d.message, code=d.code, decline_code=d.decline_code, advice_code=d.advice_code)
