@@ -38,6 +38,7 @@ Choices made where the reference is silent, inferred [INF] or conflicting (§9):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -290,6 +291,7 @@ def cards_in_category(category: str) -> list[TestCard]:
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+@functools.lru_cache(maxsize=4096)
 def fingerprint(number: str) -> str:
     """Stable 16-character alphanumeric fingerprint (same number → same fingerprint)."""
     value = int.from_bytes(hashlib.sha256(b"pfl-card-fp:" + _digits(number).encode()).digest(), "big")

@@ -1,0 +1,256 @@
+"""The panels beside the steps: live flow diagram, PaymentIntent state + timeline, your database,
+the webhook endpoint (with forged / stale / replayed deliveries to try), and the live watcher."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import streamlit as st
+
+from lib.learn import flow, merchant, testcards, timeline, webhook_demo
+from lib.learn import ui_state as S
+from lib.learn.amounts import display_amount
+from lib.learn.flow import BROWSER, DATABASE, PROCESSOR, SERVER
+from lib.learn.store import MerchantDB
+from lib.learn.webhook_server import WebhookServer, WebhookStatus
+from lib.lifecycle import PIStatus, graphviz_dot
+
+WATCH_EVERY_S = 1.5
+WATCH_GIVE_UP_S = 120
+_LOUD_EVENTS = ("payment_intent.", "charge.refunded", "refund.", "charge.dispute.")
+
+
+def _order(db: MerchantDB) -> dict[str, Any] | None:
+    pay = S.last_pay()
+    return db.order(pay.order["id"]) if pay else None
+
+
+def webhook_messages(db: MerchantDB, pi_id: str | None) -> list[flow.Message]:
+    """The webhooks of this payment, as diagram messages (from the shop's processed_events table)."""
+    if not pi_id:
+        return []
+    out = []
+    for row in db.processed_events(pi_id):
+        if not row["type"].startswith(_LOUD_EVENTS):
+            continue
+        out.append(flow.Message(PROCESSOR, SERVER, f"webhook {row['type']} ✓ signed", "webhook", row["received_at"]))
+        if "fulfilment started" in row["result"]:
+            out.append(flow.Message(SERVER, DATABASE, "event recorded; fulfilment (exactly once)", "db",
+                                    row["received_at"] + 0.001))
+    return out
+
+
+def flow_panel(db: MerchantDB) -> None:
+    st.markdown("##### Live flow of this payment")
+    pi_id = (S.current_pi() or {}).get("id")
+    messages = flow.merge(S.messages(), webhook_messages(db, pi_id))
+    st.image(flow.render_svg(messages), width="stretch")
+    st.caption(":red[■] card data (only browser → processor) · :violet[■] ids and API calls · :green[■] signed "
+               "webhooks · :gray[■] your database. Nothing red ever reaches your server.")
+
+
+def _dot(current: str | None, path: list[str]) -> str:
+    """lib.lifecycle's diagram, laid out top-to-bottom for the side column; only the edges this
+    payment took keep their labels (the rest would be unreadable at this size)."""
+    lines = []
+    for line in graphviz_dot(current, path).splitlines():
+        if "->" in line and "penwidth=2.5" not in line:
+            line = re.sub(r'label="[^"]*"(, )?', "", line).replace("[]", "")
+        lines.append(line)
+    return "\n".join(lines).replace("rankdir=LR;", "rankdir=TB; nodesep=0.35; ranksep=0.4;", 1)
+
+
+def state_panel(conn: Any, db: MerchantDB) -> None:
+    st.markdown("##### The PaymentIntent's state")
+    pi = S.current_pi()
+    order = _order(db)
+    if not pi or not order:
+        st.graphviz_chart(_dot(None, []), width="stretch")
+        st.caption("Every PaymentIntent moves through these states. Pay to see yours light up.")
+        return
+    rows, error = timeline.fetch(conn.client, pi["id"], order["created"])
+    current = pi.get("status")
+    path = timeline.status_path(rows, pi["id"], current)
+    st.graphviz_chart(_dot(current, path), width="stretch")
+    if current in PIStatus._value2member_map_:
+        st.caption(f"**Now `{current}`:** {PIStatus(current).explanation}  \nPath: " + " → ".join(f"`{p}`" for p in path))
+    if error:
+        st.caption(f"Events unavailable: {error}")
+    elif rows:
+        st.markdown("**Timeline** (from `GET /v1/events`)")
+        st.dataframe([r.as_row() for r in rows], hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 300))
+
+
+def database_panel(db: MerchantDB) -> None:
+    st.markdown("##### Your database")
+    order = _order(db)
+    st.caption(f"SQLite at `{db.path}` (set `MERCHANT_DB_URL` to move it).")
+    tabs = st.tabs(["orders", "attempts", "outbox", "fulfilments", "processed events", "webhook log"])
+    orders = db.orders(6)
+    if not orders:
+        tabs[0].caption("No orders yet: the first one is written when you press Pay (step 3).")
+    tabs[0].dataframe([{**{k: o[k] or "" for k in ("id", "status", "payment_intent", "paid_via", "card")},
+                        "amount": display_amount(o["amount"], o["currency"]),
+                        "refunded": display_amount(o["amount_refunded"], o["currency"]),
+                        "dispute": o["dispute_status"] or "", "fulfilled": bool(o["fulfilled_at"])} for o in orders],
+                      hide_index=True, width="stretch") if orders else None
+    if order:
+        tabs[1].dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")
+        tabs[2].dataframe([{k: m[k] for k in ("id", "kind", "subject", "status")} for m in db.outbox(order["id"])],
+                          hide_index=True, width="stretch")
+        pi_id = order.get("payment_intent")
+        tabs[4].dataframe([{"event": e["event_id"], "type": e["type"], "result": e["result"]}
+                           for e in db.processed_events(pi_id)] if pi_id else [], hide_index=True, width="stretch")
+        tabs[5].dataframe(_log_rows(db.webhook_log(pi_id, limit=30) if pi_id else db.webhook_log(limit=10)),
+                          hide_index=True, width="stretch")
+    else:
+        for tab in (tabs[1], tabs[2], tabs[4]):
+            tab.caption("Nothing for this order yet.")
+        tabs[5].dataframe(_log_rows(db.webhook_log(limit=10)), hide_index=True, width="stretch")
+    tabs[3].dataframe([{k: f[k] for k in ("order_id", "event_id", "detail")} for f in db.fulfilments(6)],
+                      hide_index=True, width="stretch")
+
+
+def _log_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"time": time.strftime("%H:%M:%S", time.localtime(r["received_at"])), "HTTP": r["http_status"],
+             "outcome": r["outcome"], "type": r["type"] or "", "event": r["event_id"] or "", "detail": r["detail"]}
+            for r in rows]
+
+
+def webhook_panel(conn: Any, db: MerchantDB, server: WebhookServer, status: WebhookStatus) -> None:
+    st.markdown(f"Endpoint: `POST {server.url}` · signing secret `{status.masked_secret}` · {status.note}")
+    if status.error:
+        st.warning(status.error)
+    order = _order(db)
+    secret = next(iter(server.secrets.all()), None)
+    st.markdown("**Try to break it.** Each button sends a real HTTP request to the endpoint above.")
+    cols = st.columns(3)
+    results: list[webhook_demo.DemoResult] = st.session_state.setdefault("learn_webhook_demo", [])
+    pi_id = (order or {}).get("payment_intent") or "pi_fake"
+    forged_payload = webhook_demo.fake_success_event(pi_id, (order or {}).get("id", "ord_fake"),
+                                                     (order or {}).get("amount", 2500), (order or {}).get("currency", "usd"))
+    if cols[0].button("Forge payment_intent.succeeded", key="learn_wh_forged", width="stretch"):
+        results.append(webhook_demo.forged(server.url, forged_payload))
+    events = db.processed_events(order["payment_intent"]) if order and order.get("payment_intent") else []
+    last_event = next((e for e in events if e["type"] == "payment_intent.succeeded"), events[-1] if events else None)
+    can_replay = bool(secret and last_event)
+    if cols[1].button("Replay a real event", key="learn_wh_replay", width="stretch", disabled=not can_replay,
+                      help=None if can_replay else "Pay first: a real event is needed."):
+        payload = _raw_event(conn, last_event["event_id"]) if last_event else None
+        if payload and secret:
+            results.append(webhook_demo.replay(server.url, payload, secret))
+    if cols[2].button("Resend it 10 minutes late", key="learn_wh_stale", width="stretch", disabled=not can_replay):
+        payload = _raw_event(conn, last_event["event_id"]) if last_event else None
+        if payload and secret:
+            results.append(webhook_demo.stale(server.url, payload, secret))
+    for r in results[-3:][::-1]:
+        box = st.success if r.http_status < 300 else st.error
+        box(f"**{r.name}** → HTTP **{r.http_status}** `{r.body}`")
+    st.caption("Forged and stale deliveries are rejected (400) and logged; a replay is recognised by its event id "
+               "(`processed_events`) and changes nothing.")
+
+
+def _raw_event(conn: Any, event_id: str) -> str | None:
+    try:
+        event = conn.client.v1.events.retrieve(event_id)
+    except Exception:
+        return None
+    resp = getattr(event, "last_response", None)
+    return getattr(resp, "body", None)
+
+
+# --- the live watcher ----------------------------------------------------------------------------
+
+def _signature(db: MerchantDB, order: dict[str, Any] | None) -> tuple:
+    if not order:
+        return ()
+    pi_id = order.get("payment_intent")
+    events = len(db.processed_events(pi_id)) if pi_id else 0
+    return (order["status"], order.get("fulfilled_at"), order.get("amount_refunded"), order.get("dispute_status"),
+            events, tuple(r["status"] for r in db.refunds(order["id"])))
+
+
+def _needs_watching(db: MerchantDB, order: dict[str, Any] | None) -> bool:
+    """Whether something is expected to change soon (so the page should poll)."""
+    if not order or not order.get("payment_intent"):
+        return False
+    now = time.time()
+    if (S.current_pi() or {}).get("status") == "requires_action":
+        return True
+    if order.get("paid_at") and not order.get("fulfilled_at"):
+        return True
+    if any(r["status"] in ("pending", "succeeded") and r["updated"] > now - 60 for r in db.refunds(order["id"])):
+        return True  # refunds can still settle or fail
+    dispute = order.get("dispute_status")
+    if dispute in ("under_review", "warning_under_review"):
+        return True
+    card = testcards.by_key(st.session_state.get("learn_card_key"))
+    last4 = ((st.session_state.get("learn_pm") or {}).get("card") or {}).get("last4")
+    dispute_card = (card is not None and card.dispute) or last4 in {p.number[-4:] for p in testcards.picker_cards()
+                                                                    if p.dispute}
+    expecting = dispute_card and order.get("paid_at") and now - order["paid_at"] < 30
+    return bool(expecting and not dispute) or bool(dispute and order["updated"] > now - 15)
+
+
+def watch(conn: Any, db: MerchantDB) -> None:
+    """Follow the payment without a manual refresh: poll while something is expected to change."""
+    order = _order(db)
+    active = _needs_watching(db, order)
+    since = st.session_state.learn_watch_since
+    if active and since and time.time() - since > WATCH_GIVE_UP_S:
+        st.caption("Stopped checking for changes after 2 minutes.")
+        if st.button("Check again", key="learn_watch_again"):
+            st.session_state.learn_watch_since = time.time()
+            st.rerun()
+        return
+    if not active:
+        st.session_state.learn_watch_since = 0.0
+        st.session_state.learn_watch_sig = _signature(db, order)
+        return
+    if not since:
+        st.session_state.learn_watch_since = time.time()
+    st.session_state.learn_watch_sig = _signature(db, order)
+    _watcher(conn, db)
+
+
+@st.fragment(run_every=WATCH_EVERY_S)
+def _watcher(conn: Any, db: MerchantDB) -> None:
+    order = _order(db)
+    if not order:
+        return
+    pi = S.current_pi() or {}
+    changed = False
+    if pi.get("status") == "requires_action":
+        call = merchant.refresh(conn.client, db, order["id"], via="return_url")
+        fresh = (call.response if call and call.ok else None) or pi
+        if fresh.get("status") != "requires_action":
+            S.set_latest_pi(fresh)
+            _after_challenge(fresh, _answered_at(db, fresh.get("id")))
+            changed = True
+    if changed or _signature(db, db.order(order["id"])) != st.session_state.learn_watch_sig:
+        st.session_state.learn_watch_since = time.time()
+        st.rerun(scope="app")
+    st.caption(f":material/sync: Watching the payment… ({time.strftime('%H:%M:%S')})")
+
+
+def _answered_at(db: MerchantDB, pi_id: str | None) -> float:
+    """When the customer answered the challenge: just before the first webhook that followed it
+    (the poll that notices the change can come later than the webhook)."""
+    since = max((m.t for m in S.messages()), default=0.0)
+    later = [e["received_at"] for e in db.processed_events(pi_id) if e["received_at"] > since] if pi_id else []
+    return min(later) - 0.01 if later else time.time()
+
+
+def _after_challenge(pi: dict[str, Any], answered: float) -> None:
+    ok = pi.get("status") in ("succeeded", "requires_capture", "processing")
+    S.add(BROWSER, PROCESSOR, "customer answers the bank: " + ("Complete" if ok else "Fail / declined"), "redirect",
+          answered)
+    S.add(PROCESSOR, BROWSER, f"redirect to return_url (redirect_status={'succeeded' if ok else 'failed'})", "redirect",
+          answered + 0.002)
+    S.add(BROWSER, SERVER, "back at the shop: what is the real status?", "id")
+    S.add(SERVER, PROCESSOR, f"GET /v1/payment_intents/{pi.get('id')}", "api")
+    S.add(PROCESSOR, SERVER, f"200 {pi.get('status')}", "api" if ok else "error")
+    if ok:
+        S.add(SERVER, DATABASE, "UPDATE order → paid, receipt → outbox", "db")
