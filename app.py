@@ -28,5 +28,7 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-ui.sidebar_status(ui.connection_or_error())
+connection = ui.connection_or_error()
+ui.sidebar_status(connection)
+ui.start_webhook_endpoint(connection)
 page.run()

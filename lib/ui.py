@@ -137,3 +137,19 @@ def placeholder_page(title: str, info: str) -> None:
     """Title plus one info line, for pages still being built."""
     st.title(title)
     st.info(info)
+
+
+def start_webhook_endpoint(conn: Connection | Exception) -> None:
+    """Start the app's webhook endpoint and, in sandbox/custom mode, register it with the processor.
+
+    Runs on every page at app start (cached per process after the first call), so fulfilment by
+    webhook works whichever page a user opens first. A failure is shown on the pages that use it.
+    """
+    if isinstance(conn, Exception):
+        return
+    try:
+        from lib.learn.webhook_server import ensure_webhooks
+
+        ensure_webhooks(conn)
+    except Exception as exc:  # never break navigation over webhooks
+        logger.warning("Webhook endpoint not started: %s", safe_error_message(exc))

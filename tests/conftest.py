@@ -31,11 +31,14 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     root = tmp_path_factory.mktemp("settings")
     secrets = root / "secrets.toml"
     secrets.write_text("")
-    saved = {name: os.environ.get(name) for name in (*SETTING_NAMES, ENV_SECRETS_FILE)}
+    saved = {name: os.environ.get(name) for name in (*SETTING_NAMES, ENV_SECRETS_FILE, ENV_SANDBOX_DATA_DIR,
+                                                     "MERCHANT_DB_URL")}
     for name in SETTING_NAMES:
         os.environ.pop(name, None)
     os.environ[ENV_SECRETS_FILE] = str(secrets)
     os.environ[ENV_SANDBOX_DATA_DIR] = str(root / "sandbox-data")
+    # The merchant's own database (Learn page) must not land in the checkout's .data/ either.
+    os.environ["MERCHANT_DB_URL"] = f"sqlite:///{root / 'merchant.sqlite3'}"
     yield root
     for name, value in saved.items():
         if value is None:

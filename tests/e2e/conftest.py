@@ -60,6 +60,7 @@ def streamlit_server(workdir: Path, extra_env: dict[str, str] | None = None) -> 
     secrets.write_text("")
     env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
     env.update({ENV_SECRETS_FILE: str(secrets), ENV_SANDBOX_DATA_DIR: str(workdir / "sandbox"),
+                "MERCHANT_DB_URL": f"sqlite:///{workdir / 'merchant.sqlite3'}",
                 "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(extra_env or {})})
     port = free_port()
     log_path = workdir / "streamlit.log"

@@ -1,0 +1,88 @@
+"""Streamlit helpers shared by the Build pages (the only lib/build modules that import streamlit
+are the ui_*.py ones)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import streamlit as st
+
+from lib import ui
+from lib.config import MODE_SANDBOX
+from lib.request_log import RequestLogEntry
+
+from .reqlog import pretty_body, tail_line
+
+EXPLORER_PAGE = "app_pages/build_explorer.py"
+
+
+def when(ts: float | int | None) -> str:
+    if not ts:
+        return ""
+    return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def header(title: str, conn: Any, blurb: str) -> None:
+    st.title(title)
+    left, right = st.columns([5, 1])
+    left.caption(blurb)
+    with right:
+        ui.mode_badge(conn)
+    if conn.read_only:
+        st.warning("Live read-only mode: every write on this page is blocked before it is sent.", icon=":material/lock:")
+    ensure_webhook_endpoint(conn)
+
+
+def ensure_webhook_endpoint(conn: Any) -> None:
+    """Make sure the sandbox delivers events to the app's endpoint before anything happens on a Build
+    page (registration happens once per process; on Stripe it only notes `stripe listen`)."""
+    if conn.read_only:
+        return
+    try:
+        from .webhooks import endpoint
+
+        endpoint(conn)
+    except Exception:  # the Events page shows the reason; other pages must not break over it
+        pass
+
+
+def sandbox_only(conn: Any) -> bool:
+    return conn.mode == MODE_SANDBOX
+
+
+def json_block(label: str, obj: Any, *, expanded: bool = False) -> None:
+    with st.expander(label, expanded=expanded):
+        st.code(json.dumps(obj, indent=2, default=str), language="json")
+
+
+def requests_table(entries: list[RequestLogEntry], *, key: str) -> None:
+    """The request/response slice a scenario or action made, `stripe logs tail` style plus bodies."""
+    if not entries:
+        st.caption("No requests recorded.")
+        return
+    st.code("\n".join(tail_line(e) for e in entries), language="text")
+    labels = [f"#{e.seq} {e.method} {e.path.split('?')[0]} → {e.status or '—'}" for e in entries]
+    pick = st.selectbox("Show request and response", range(len(entries)), format_func=lambda i: labels[i],
+                        key=key)
+    entry = entries[pick]
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Request** · `{entry.method} {entry.path}`")
+        lang, text = pretty_body(entry.request_body)
+        st.code(text or "(no body)", language=lang)
+        if entry.idempotency_key:
+            st.caption(f"Idempotency-Key: `{entry.idempotency_key}`")
+    with right:
+        st.markdown(f"**Response** · HTTP {entry.status or '—'} · {entry.latency_ms:.0f} ms"
+                    + (" · **replayed**" if entry.idempotent_replayed else ""))
+        lang, text = pretty_body(entry.response_body)
+        st.code(text or entry.error or "(no body)", language=lang)
+        if entry.request_id:
+            st.caption(f"Request-Id: `{entry.request_id}`")
+
+
+def explorer_link(pi_id: str, *, label: str | None = None, key: str | None = None) -> None:
+    st.page_link(EXPLORER_PAGE, label=label or f"Open {pi_id} in the Payments explorer", icon=":material/search:",
+                 query_params={"pi": pi_id})
