@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lib.redaction import redact_keys
 
-DEFAULT_CAPACITY = 500
+DEFAULT_CAPACITY = 2000  # a sandbox Run all makes ~900 requests; keep a whole run
 MAX_BODY_CHARS = 20_000
 
 # Form fields whose values are hidden in logged request bodies (matched on the last [segment]).
