@@ -109,9 +109,11 @@ def test_date_range_choices(db_env):
 
 
 def test_session_state_keys_are_prefixed(db_env):
-    at = open_page(PAGE)
+    at = open_page()  # the default page first: its keys are not ours
+    before = set(at.session_state.keys())
+    at.switch_page(PAGE).run()
     at.multiselect(key="fin_countries").set_value(["US"]).run()
-    page_keys = list(at.session_state.keys())
+    page_keys = set(at.session_state.keys()) - before
     assert page_keys and all(k.startswith("fin_") for k in page_keys), page_keys
 
 
@@ -171,3 +173,20 @@ def test_unreadable_database_is_a_message_not_a_traceback(tmp_path, monkeypatch)
     at = open_page(PAGE)
     assert not at.exception
     assert any("finance database" in e.value for e in at.error)
+
+
+def test_filter_values_missing_from_new_data_are_dropped(db_env, tmp_path, monkeypatch):
+    at = open_page(PAGE)
+    at.multiselect(key="fin_currencies").set_value(["eur"]).run()
+    assert not at.exception
+    usd_only = tmp_path / "usd.duckdb"
+    fake = FakeStripe(start=int(datetime.now(UTC).timestamp()) - 3600)
+    fake.pay(1500)
+    from lib.sync import sync
+
+    assert sync(fake.client(), usd_only, now=lambda: fake.clock).ok
+    monkeypatch.setenv(ENV_FINANCE_DB, str(usd_only))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="fin_currencies").value == []
+    assert metric(at, "Gross volume") == "$15.00"
