@@ -11,11 +11,10 @@ from lib import ui
 from lib.build import ui_events as view
 from lib.build import webhooks
 from lib.build.reqlog import POLLING_ORIGIN
-from lib.build.ui_common import header, when
+from lib.build.ui_common import connected_page, when
 from lib.request_log import origin as request_origin
 
-conn = ui.require_connection()
-header("Events & webhooks", conn, "Every change in the API is announced as an event; the app's webhook endpoint "
+conn = connected_page("Events & webhooks", "Every change in the API is announced as an event; the app's webhook endpoint "
        "receives them signed, and verifies each signature before trusting it.")
 is_sandbox = conn.mode == "sandbox"
 client = conn.client

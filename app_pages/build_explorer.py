@@ -8,12 +8,11 @@ import streamlit as st
 from lib import ui
 from lib.build import explorer, payment_detail
 from lib.build import ui_explorer as view
-from lib.build.ui_common import header
+from lib.build.ui_common import connected_page
 from lib.lifecycle import STATUS_ORDER
 from lib.sandbox.cards import BRANDS
 
-conn = ui.require_connection()
-header("Payments explorer", conn, "Newest PaymentIntents first, paged through the API (limit/starting_after, "
+conn = connected_page("Payments explorer", "Newest PaymentIntents first, paged through the API (limit/starting_after, "
        "expand data.latest_charge). Open one to see the path it took, every event, its money and what you can "
        "do next. Link here with ?pi=pi_….")
 is_sandbox = conn.mode == "sandbox"

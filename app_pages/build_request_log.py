@@ -5,13 +5,11 @@ import time
 import pandas as pd
 import streamlit as st
 
-from lib import ui
 from lib.build import reqlog
-from lib.build.ui_common import header
+from lib.build.ui_common import connected_page
 from lib.request_log import REQUEST_LOG
 
-conn = ui.require_connection()
-header("Request log", conn, "Every request the app sent to the API in this server session: method, path, status, "
+conn = connected_page("Request log", "Every request the app sent to the API in this server session: method, path, status, "
        "latency, idempotency key, request id, and the masked request and response bodies.")
 st.caption(f"Keeps the last {REQUEST_LOG.capacity} requests (shared by every browser tab of this local app). API keys, "
            "card numbers and CVCs are masked before anything is stored. SDK retries appear as separate rows with "

@@ -8,10 +8,9 @@ import streamlit as st
 from lib import ui
 from lib.build import runner, scenarios
 from lib.build import ui_scenarios as view
-from lib.build.ui_common import header
+from lib.build.ui_common import connected_page
 
-conn = ui.require_connection()
-header("Scenario catalog", conn, "Each row is a documented Stripe test-mode behaviour: the card to use, what Stripe "
+conn = connected_page("Scenario catalog", "Each row is a documented Stripe test-mode behaviour: the card to use, what Stripe "
        "says will happen, and a Run button that performs it against the connected API and compares.")
 is_sandbox = conn.mode == "sandbox"
 results: dict = st.session_state.setdefault("scen_results", {})

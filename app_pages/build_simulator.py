@@ -3,14 +3,12 @@ through the API (rate-limited, resumable, cancellable)."""
 
 import streamlit as st
 
-from lib import ui
 from lib.build import sim_api, simulator
-from lib.build.ui_common import header
+from lib.build.ui_common import connected_page
 from lib.gateway import make_client
 from lib.request_log import RequestLog
 
-conn = ui.require_connection()
-header("Traffic simulator", conn, "Fill the account with realistic payments — declines, 3-D Secure, manual capture, "
+conn = connected_page("Traffic simulator", "Fill the account with realistic payments — declines, 3-D Secure, manual capture, "
        "refunds and disputes in the proportions you choose — to explore them and feed the Finance dashboard.")
 if conn.read_only:
     st.info("The simulator creates payments, so it cannot run in live read-only mode.")

@@ -24,8 +24,17 @@ def when(ts: float | int | None) -> str:
     return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def header(title: str, conn: Any, blurb: str) -> None:
+def connected_page(title: str, blurb: str) -> Any:
+    """Title first, then the connection: a misconfigured app still shows which page this is."""
     st.title(title)
+    conn = ui.require_connection()
+    header(None, conn, blurb)
+    return conn
+
+
+def header(title: str | None, conn: Any, blurb: str) -> None:
+    if title:
+        st.title(title)
     left, right = st.columns([5, 1])
     left.caption(blurb)
     with right:
