@@ -303,7 +303,8 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
         before = prev_ledger.get(cur, {})
         spark = sparks[sparks.settlement_currency == cur]
         st.caption(f"Ledger in **{cur.upper()}** (settlement currency, from balance transactions)")
-        cols = st.columns(5)
+        # Two rows: five amounts side by side truncate ("$20,15…") at common widths.
+        cols = [*st.columns(3), *st.columns(3)[:2]]
         tiles = [
             ("Gross volume", "gross_volume", "gross", "Captured payments (balance transactions of category charge)."),
             ("Refunds", "refunds", "refunds", "Refunded amounts (refund and refund-failure lines)."),
@@ -398,7 +399,8 @@ def _layout(fig: go.Figure, y_title: str = "") -> go.Figure:
 
 def render_charts(dash: m.Dashboard) -> None:
     vol = dash.volume
-    currencies = sorted(vol.currency.unique()) if len(vol) else []
+    # The settlement currency first (the usual default a finance reader expects), then alphabetical.
+    currencies = sorted(vol.currency.unique(), key=lambda c: (c != "usd", c)) if len(vol) else []
     st.subheader("Volume over time")
     cur = _currency_picker(currencies, "fin_chart_currency")
     if cur:
@@ -449,7 +451,7 @@ def render_charts(dash: m.Dashboard) -> None:
                                    hovertemplate="%{y:,.2f} (%{customdata} refunds)<extra></extra>"))
             st.plotly_chart(_layout(fig, cur.upper()), key="fin_chart_refunds")
         else:
-            st.caption("No refunds in this range.")
+            st.caption(f"No refunds in {cur.upper()} in this range." if cur else "No refunds in this range.")
         _numbers(rf, key="fin_num_refunds",
                  display=_fmt_money_cols(rf, ["refunded_amount"], "currency") if len(rf) else rf)
     with right:
