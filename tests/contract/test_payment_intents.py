@@ -9,7 +9,6 @@ Charges API, off-session rules and the fixture shapes (TEST_MODE.md §2, §7, §
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import stripe
@@ -17,6 +16,7 @@ import stripe
 from lib.lifecycle import CANCELABLE, TRANSITIONS, PIAction, PIStatus, unexpected_state_message
 from lib.sandbox import cards
 from lib.sandbox.server import mask
+from tests.reference import fixtures
 
 from .sandbox_http import (
     PUBLISHABLE,
@@ -33,7 +33,7 @@ from .sandbox_http import (
 A, S = PIAction, PIStatus
 BASE = {"amount": 2000, "currency": "usd"}
 # A copy of stripe-reference/fixtures.json (stripe/openapi fixtures3.json, MIT: see data/LICENSE-stripe-openapi).
-FIXTURES = json.loads((Path(__file__).parent / "data" / "stripe_fixtures.json").read_text())["resources"]
+FIXTURES = fixtures()
 # Card flows never pass through processing, and auth expiry takes 7 days: not driven here.
 UNSUPPORTED = {A.CONFIRM_PROCESSING, A.AUTH_PROCESSING, A.ASYNC_SUCCEEDED, A.ASYNC_FAILED, A.EXPIRE}
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import stripe
 
 from tests.contract.money_helpers import error_of, event_types, events_for, pay, raw, wait_for_jobs
-
-FIXTURES = "/work/shared/stripe-reference/fixtures.json"
+from tests.reference import fixtures
 
 
 def fixture_fields(kind: str) -> set[str]:
-    try:
-        with open(FIXTURES) as fh:
-            return set(json.load(fh)["resources"][kind])
-    except FileNotFoundError:  # reference folder not mounted: the fixture's refund fields
-        return {"amount", "balance_transaction", "charge", "created", "currency", "customer", "customer_account",
-                "destination_details", "id", "metadata", "object", "payment_intent", "payment_method", "reason",
-                "receipt_number", "source_transfer_reversal", "status", "transfer_reversal"}
+    return set(fixtures()[kind])
 
 
 # --- shape and bookkeeping -----------------------------------------------------------------------
