@@ -3,16 +3,28 @@
 How a run works
 ---------------
 *Backfill* (first run, ``full=True``, or a resource whose event cursor is older than Stripe's
-30-day event retention): every resource is listed newest-first with the SDK's list pagination
-(``client.v1.<resource>.list(params={"limit": 100, ...})`` then ``ListObject.next_page()`` -- the
-primitive ``auto_paging_iter()`` is built on; calling it page by page lets each page be retried,
-counted and checkpointed on its own). Charges are listed with ``expand[]=data.balance_transaction``.
-Whole pages are written (up to :data:`WRITE_BATCH` objects per transaction) together with the
-resource's checkpoint (``sync_state.backfill_after`` = last id written), so an interrupted
-backfill resumes with ``starting_after`` at the next run; pages already received when a request
-fails are still written. Before a resource's backfill starts, the newest event is
-recorded as its event cursor: whatever changes during or after the backfill is picked up from the
-events.
+30-day event retention): every resource is listed newest-first with Stripe's cursor pagination
+(``limit=100``, then ``starting_after`` = the last id of the previous page, which is what the SDK's
+``ListObject.next_page()`` sends; taken page by page so each page is retried, counted and
+checkpointed on its own). Charges are listed with ``expand[]=data.balance_transaction``.
+The resources are listed at the same time, one thread per resource with its own cursor; the pages
+come back through a bounded queue and are written by the calling thread (the only one using the
+DuckDB connection and calling ``progress``). Whole pages are written (up to :data:`WRITE_BATCH`
+objects per transaction) together with the resource's checkpoint (``sync_state.backfill_after`` =
+last id written), so an interrupted backfill resumes with ``starting_after`` at the next run; pages
+already received when a request fails are still written. Before a resource's backfill starts, the
+newest event is recorded as its event cursor: whatever changes during or after the backfill is
+picked up from the events.
+
+Requests are made by the official SDK (its requestor: auth, headers, encoding, typed errors), but
+pages are read as plain JSON instead of typed ``StripeObject`` s: building a ``ListObject`` of 100
+charges (each with a nested balance transaction and refunds list) cost about 100 ms of CPU per page
+-- most of a 100,000-payment sync (~3,400 pages) -- while the sync only needs dicts to flatten into
+rows. ``_get_json`` takes the body from the requestor's ``request_raw`` (what the public
+``StripeClient.raw_request`` calls) and parses it with orjson, because ``raw_request`` also parses
+it with the stdlib json (another ~5 ms per charges page); if those internals are missing (another
+SDK version) it falls back to ``raw_request(...).data``. Errors keep the SDK's typed exceptions
+either way. Figures in bench/README.md ("Full sync from the sandbox").
 
 *Incremental* (the pattern of Airbyte's Stripe source): ``GET /v1/events`` with
 ``created[gte]=<cursor>`` (ids already applied at the cursor second are skipped -- ``gte`` rather
@@ -33,7 +45,9 @@ last good data stays. Messages are readable and never contain key text.
 
 from __future__ import annotations
 
+import collections
 import json
+import queue
 import random
 import re
 import threading
@@ -45,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import stripe
 
 from lib.finance import default_db_path
@@ -52,10 +67,11 @@ from lib.finance.rollups import rebuild_rollups, rollups_exist
 from lib.finance.schema import BALANCE_TRANSACTIONS, TABLES, Table, ensure_schema, insert_objects
 
 PAGE_LIMIT = 100
-WRITE_BATCH = 500                    # objects per write transaction (whole pages, checkpointed)
+WRITE_BATCH = 2000                   # objects per write transaction (whole pages, checkpointed)
 EVENTS_RETENTION_SECONDS = 30 * 86400
 STALE_MARGIN_SECONDS = 3600          # treat cursors within an hour of the retention edge as stale
 NO_EVENTS_SLACK_SECONDS = 300        # event cursor when the account has no events yet: now - 5 min
+QUEUE_PAGES = 24                     # pages fetched ahead of the DuckDB writes (all resources)
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,22 @@ class SyncResult:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return 0.0
+
+
+@dataclass
+class _Backfill:
+    """One resource's backfill in progress (its cursor, unwritten pages, counts)."""
+    res: Resource
+    after: str | None = None
+    watermark: int | None = None
+    buffer: list[dict] = field(default_factory=list)
+    fetched: int = 0
+    pages: int = 0
+    finished: bool = False
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.finished else 1 - 1 / (1 + self.pages / 8)
 
 
 class SyncError(Exception):
@@ -209,19 +241,6 @@ def _retry_after(exc: Exception) -> float | None:
     return None
 
 
-def _plain(obj: Any) -> dict:
-    """The object as plain dicts: the parsed JSON the SDK received (no re-conversion), else to_dict."""
-    raw = getattr(getattr(obj, "last_response", None), "data", None)
-    return raw if isinstance(raw, dict) else obj.to_dict()
-
-
-def _plain_items(page: Any) -> list[dict]:
-    raw = getattr(getattr(page, "last_response", None), "data", None)
-    if isinstance(raw, dict) and isinstance(raw.get("data"), list) and len(raw["data"]) == len(page.data):
-        return list(raw["data"])
-    return [obj.to_dict() for obj in page.data]
-
-
 # ---------------------------------------------------------------------------------------------
 # the engine
 
@@ -267,7 +286,11 @@ class Syncer:
         self.max_delay = max_delay
         self.rng = rng or random.Random()
         self.requests = 0
+        self._count_lock = threading.Lock()
+        self._fast_get = True
         self.objects = 0
+        self._owner = threading.get_ident()       # progress is reported on the caller's thread only
+        self._pending: collections.deque = collections.deque()  # reports from fetching threads
         self._fraction = 0.0
         self._newest_event: tuple[int, list[str]] | None = None
         self.warnings: list[str] = []
@@ -279,7 +302,8 @@ class Syncer:
         attempt = 0
         while True:
             attempt += 1
-            self.requests += 1
+            with self._count_lock:
+                self.requests += 1
             try:
                 return fn()
             except Exception as exc:  # noqa: BLE001 - classified below
@@ -294,36 +318,63 @@ class Syncer:
                              f"(attempt {attempt + 1} of {self.max_attempts})")
                 self.sleep(delay)
 
-    def _service(self, res: Resource):
-        return getattr(self.client.v1, res.service)
+    @staticmethod
+    def _path(res: Resource) -> str:
+        return f"/v1/{res.service}"
 
-    def _pages(self, service, params: Mapping[str, Any], label: str,
-               after: str | None = None) -> Iterator[list[dict]]:
-        """Pages (lists of plain dicts) of a list endpoint, newest first."""
-        query = {"limit": PAGE_LIMIT, **params}
+    def _get(self, path: str, params: Mapping[str, Any], label: str) -> dict:
+        """One GET through the SDK; the JSON body as plain dicts (see module doc)."""
+        data = self._call(lambda: self._get_json(path, params), label)
+        if not isinstance(data, dict):
+            raise SyncError(f"The API answered {label} with something that is not a JSON object.", "api")
+        return data
+
+    def _get_json(self, path: str, params: Mapping[str, Any]) -> Any:
+        """The parsed body of ``GET path?params``, sent by the SDK. Fast path: the SDK's requestor
+        (``request_raw``, what ``raw_request`` calls) and orjson of the body -- ``raw_request`` itself
+        also parses the body with the stdlib json (5 ms of a 10 ms charges page); errors still go
+        through the SDK's own error handling (typed exceptions). If that internal API is not there
+        (another SDK version), the public ``raw_request`` is used from then on."""
+        requestor = getattr(self.client, "_requestor", None) if self._fast_get else None
+        if requestor is not None:
+            try:
+                body, code, headers = requestor.request_raw(
+                    "get", path, params=params, options={}, base_address="api", api_mode="V1",
+                    usage=["raw_request"])
+            except (AttributeError, TypeError):  # not this SDK's internals: public API from now on
+                self._fast_get = False
+            else:
+                if not 200 <= code < 300:
+                    requestor._interpret_response(body, code, headers, "V1")  # raises the typed error
+                return orjson.loads(body)
+        return self.client.raw_request("get", path, **params).data
+
+    def _pages(self, path: str, params: Mapping[str, Any], label: str, after: str | None = None,
+               stop: threading.Event | None = None) -> Iterator[list[dict]]:
+        """Pages (lists of plain dicts) of a list endpoint, newest first: ``limit=100`` and
+        ``starting_after`` = the last id of the previous page, as the SDK's ``next_page()`` does.
+        ``stop`` (set by another thread) ends the iteration before the next request."""
+        query: dict[str, Any] = {"limit": PAGE_LIMIT, **params}
         if after:
             query["starting_after"] = after
-        page = self._call(lambda: service.list(params=query), label)
         while True:
-            items = _plain_items(page)
+            body = self._get(path, query, label)
+            items = body.get("data") or []
             if items:
                 yield items
-            if not page.has_more or not items:
+            if not body.get("has_more") or not items or (stop is not None and stop.is_set()):
                 return
-            current = page
-            page = self._call(current.next_page, label)
+            query = {**query, "starting_after": items[-1]["id"]}
 
     def _retrieve(self, res: Resource, obj_id: str) -> dict | None:
-        service = self._service(res)
         params = dict(res.retrieve_extra)
         try:
-            obj = self._call(lambda: service.retrieve(obj_id, params=params or None), res.label)
+            data = self._get(f"{self._path(res)}/{obj_id}", params, res.label)
         except _ResourceFailed as exc:
             if isinstance(exc.__cause__, stripe.InvalidRequestError) and \
                     getattr(exc.__cause__, "http_status", None) == 404:
                 return {"id": obj_id, "deleted": True, "_missing": True}
             raise
-        data = _plain(obj)
         if data.get("deleted"):  # a deleted customer comes back as a stub {id, deleted}
             return {"id": obj_id, "deleted": True, "_missing": True}
         return data
@@ -332,11 +383,18 @@ class Syncer:
 
     def _report(self, phase: str, resource: str | None, fetched: int, message: str,
                 fraction: float | None = None) -> None:
+        if threading.get_ident() != self._owner:  # a fetching thread: reported by the caller's
+            self._pending.append((phase, resource, fetched, message, fraction))
+            return
         if fraction is not None:
             self._fraction = max(self._fraction, min(1.0, fraction))
         if self.progress_fn is not None:
             self.progress_fn(SyncProgress(self._fraction, phase, resource, fetched, self.objects,
                                           message))
+
+    def _flush_reports(self) -> None:
+        while self._pending:
+            self._report(*self._pending.popleft())
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -388,9 +446,7 @@ class Syncer:
     def newest_event(self) -> tuple[int, list[str]]:
         """(created, ids at that second) of the newest event; ``now - 5 min`` when there are none."""
         if self._newest_event is None:
-            page = self._call(lambda: self.client.v1.events.list(params={"limit": PAGE_LIMIT}),
-                              "events")
-            data = [e.to_dict() for e in page.data]
+            data = self._get("/v1/events", {"limit": PAGE_LIMIT}, "events").get("data") or []
             if data:
                 top = max(int(e["created"]) for e in data)
                 self._newest_event = (top, sorted(e["id"] for e in data if int(e["created"]) == top))
@@ -400,54 +456,119 @@ class Syncer:
 
     # -- backfill --------------------------------------------------------------------------------
 
-    def backfill(self, res: Resource, state: dict | None, *, weight: tuple[float, float]) -> int:
-        """List the whole resource (resuming from the checkpoint when one exists)."""
+    def backfill(self, tasks: list[tuple[Resource, dict | None, str]],
+                 outcomes: dict[str, ResourceOutcome], *, weight: tuple[float, float]) -> SyncError | None:
+        """List whole resources (each resuming from its checkpoint when it has one), all at once:
+        one fetching thread per resource, with its own cursor; pages come back through a queue and
+        are written here, on the calling thread (one DuckDB connection, progress reported from the
+        caller's thread). Returns the error that stopped the run, if any."""
         lo, hi = weight
-        resume = bool(state and state.get("phase") == "backfill")
-        after = state.get("backfill_after") if resume else None
-        if resume:
-            watermark = state.get("watermark")
-        else:
-            watermark = None
-            cursor, ids = (None, []) if res.event_object is None else self.newest_event()
-            self._save_state(res.table, phase="backfill", backfill_after=None, backfill_created=None,
-                             watermark=None,
-                             events_cursor=cursor, events_cursor_ids=json.dumps(ids),
-                             last_sync_at=_utc(self.now()), last_error=None)
-        fetched = 0
-        pages = 0
-        verb = "Resuming" if resume and after else "Fetching"
-        self._report("backfill", res.table, 0, f"{verb} {res.label}…", lo)
-        buffer: list[dict] = []
+        jobs: list[_Backfill] = []
+        for res, state, how in tasks:
+            outcomes[res.table].mode = how
+            resume = bool(state and state.get("phase") == "backfill")
+            job = _Backfill(res, after=state.get("backfill_after") if resume else None,
+                            watermark=state.get("watermark") if resume else None)
+            if not resume:
+                try:
+                    cursor, ids = (None, []) if res.event_object is None else self.newest_event()
+                except _ResourceFailed as exc:
+                    outcomes[res.table].error = exc.message
+                    self._save_state(res.table, last_sync_at=_utc(self.now()), last_error=exc.message)
+                    continue
+                except SyncError as exc:
+                    outcomes[res.table].error = exc.message
+                    return exc
+                self._save_state(res.table, phase="backfill", backfill_after=None, backfill_created=None,
+                                 watermark=None, events_cursor=cursor, events_cursor_ids=json.dumps(ids),
+                                 last_sync_at=_utc(self.now()), last_error=None)
+            verb = "Resuming" if resume and job.after else "Fetching"
+            self._report("backfill", res.table, 0, f"{verb} {res.label}…", lo)
+            jobs.append(job)
+        if not jobs:
+            return None
 
-        def flush() -> None:
-            nonlocal fetched, watermark, buffer
-            if buffer:
+        pages: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
+        stop = threading.Event()
+
+        def fetch(job: _Backfill) -> None:
+            try:
+                for page in self._pages(self._path(job.res), job.res.list_extra, job.res.label,
+                                        job.after, stop):
+                    pages.put((job, page, None))
+                pages.put((job, None, None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the writing thread
+                pages.put((job, None, exc))
+
+        def flush(job: _Backfill) -> None:
+            if job.buffer:
+                buffer, job.buffer = job.buffer, []
                 newest = max(int(o.get("created") or 0) for o in buffer)
-                watermark = newest if watermark is None else max(int(watermark), newest)
-                fetched += self._write_page(res, buffer, backfill_after=buffer[-1]["id"],
-                                            backfill_created=int(buffer[-1].get("created") or 0),
-                                            watermark=watermark)
-                buffer = []
+                job.watermark = newest if job.watermark is None else max(int(job.watermark), newest)
+                job.fetched += self._write_page(job.res, buffer, backfill_after=buffer[-1]["id"],
+                                                backfill_created=int(buffer[-1].get("created") or 0),
+                                                watermark=job.watermark)
 
+        def fraction() -> float:
+            return lo + (hi - lo) * sum(j.fraction for j in jobs) / len(jobs)
+
+        threads = [threading.Thread(target=fetch, args=(job,), name=f"sync-{job.res.table}", daemon=True)
+                   for job in jobs]
+        for t in threads:
+            t.start()
+        fatal: SyncError | None = None
+        running = len(jobs)
         try:
-            for page in self._pages(self._service(res), res.list_extra, res.label, after):
-                buffer.extend(page)
-                pages += 1
-                if len(buffer) >= WRITE_BATCH:
-                    flush()
-                done = fetched + len(buffer)
-                back_to = page[-1].get("created")
-                when = f" (back to {_utc(int(back_to)):%d %b %Y})" if back_to else ""
-                self._report("backfill", res.table, done, f"{res.label}: {done:,} fetched{when}",
-                             lo + (hi - lo) * (1 - 1 / (1 + pages / 8)))
+            while running:
+                self._flush_reports()
+                try:
+                    job, page, exc = pages.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                res, out = job.res, outcomes[job.res.table]
+                if page is not None:
+                    job.buffer.extend(page)
+                    job.pages += 1
+                    if len(job.buffer) >= WRITE_BATCH:
+                        flush(job)
+                    done = job.fetched + len(job.buffer)
+                    back_to = page[-1].get("created")
+                    when = f" (back to {_utc(int(back_to)):%d %b %Y})" if back_to else ""
+                    self._report("backfill", res.table, done, f"{res.label}: {done:,} fetched{when}",
+                                 fraction())
+                    continue
+                running -= 1
+                flush(job)  # pages received in full are kept (and checkpointed) even after a failure
+                out.fetched = job.fetched
+                if exc is None:
+                    if stop.is_set():
+                        continue  # stopped early by another resource's fatal error: resumes next run
+                    job.finished = True
+                    self._save_state(res.table, phase="ready", backfill_after=None,
+                                     backfill_created=None, watermark=job.watermark,
+                                     last_fetched=job.fetched, last_success_at=_utc(self.now()),
+                                     last_error=None)
+                    self._report("backfill", res.table, job.fetched,
+                                 f"{res.label}: {job.fetched:,} fetched", fraction())
+                elif isinstance(exc, _ResourceFailed):
+                    job.finished = True
+                    out.error = exc.message
+                    self._save_state(res.table, last_sync_at=_utc(self.now()), last_error=exc.message)
+                elif isinstance(exc, SyncError):
+                    out.error = exc.message
+                    fatal = fatal or exc
+                    stop.set()
+                else:
+                    raise exc
         finally:
-            flush()  # pages received in full are kept (and checkpointed) even when the next one fails
-        self._save_state(res.table, phase="ready", backfill_after=None, backfill_created=None,
-                         watermark=watermark,
-                         last_fetched=fetched, last_success_at=_utc(self.now()), last_error=None)
-        self._report("backfill", res.table, fetched, f"{res.label}: {fetched:,} fetched", hi)
-        return fetched
+            stop.set()
+            while any(t.is_alive() for t in threads):  # unblock fetchers waiting on a full queue
+                try:
+                    pages.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            self._flush_reports()
+        return fatal
 
     # -- incremental -----------------------------------------------------------------------------
 
@@ -536,7 +657,7 @@ class Syncer:
 
     def _event_pages(self, params: Mapping[str, Any]) -> Iterator[list[dict]]:
         """Event pages, keeping only the fields the sync uses (bounded memory on big gaps)."""
-        for page in self._pages(self.client.v1.events, params, "events"):
+        for page in self._pages("/v1/events", params, "events"):
             slim = []
             for ev in page:
                 obj = (ev.get("data") or {}).get("object") or {}
@@ -568,7 +689,7 @@ class Syncer:
         if watermark is not None:
             params["created"] = {"gte": int(watermark)}
         fetched = 0
-        for page in self._pages(self._service(res), params, res.label):
+        for page in self._pages(self._path(res), params, res.label):
             newest = max(int(o.get("created") or 0) for o in page)
             watermark = newest if watermark is None else max(int(watermark), newest)
             fetched += self._write_page(res, page, watermark=watermark)
@@ -593,7 +714,7 @@ class Syncer:
             rows = self.con.execute(f"SELECT count(*) FROM {res.table}").fetchone()[0]
             if len(old_ids) > max(200, rows // PAGE_LIMIT):
                 # re-listing everything is cheaper than fetching this many objects one by one
-                for page in self._pages(self._service(res), res.list_extra, res.label):
+                for page in self._pages(self._path(res), res.list_extra, res.label):
                     fetched += self._write_page(res, page)
                 return fetched
             batch: list[dict] = []
@@ -633,24 +754,14 @@ class Syncer:
         mode = "resume" if "resume" in modes else ("backfill" if modes else "incremental")
         self._report("start", None, 0, f"Starting {mode} sync", 0.0)
 
-        fatal: SyncError | None = None
-        n_steps = len(to_backfill) + (1 if ready else 0)
+        n_steps = (1 if to_backfill else 0) + (1 if ready else 0)
         step = 0.9 / max(1, n_steps)
-        pos = 0.0
-        for res, st, how in to_backfill:
-            out = outcomes[res.table]
-            out.mode = how
-            try:
-                out.fetched = self.backfill(res, st, weight=(pos, pos + step))
-            except _ResourceFailed as exc:
-                out.error = exc.message
-                self._save_state(res.table, last_sync_at=_utc(self.now()), last_error=exc.message)
-            except SyncError as exc:
-                out.error = exc.message
-                fatal = exc
-                break
-            pos += step
-            states[res.table] = self.load_state().get(res.table, {})
+        pos = step if to_backfill else 0.0
+        fatal = self.backfill(to_backfill, outcomes, weight=(0.0, pos)) if to_backfill else None
+        if to_backfill:
+            fresh = self.load_state()
+            for res, _, _ in to_backfill:
+                states[res.table] = fresh.get(res.table, {})
         if fatal is None and ready:
             try:
                 self.incremental(ready, states, outcomes, weight=(pos, pos + step))

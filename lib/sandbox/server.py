@@ -16,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import orjson
+
 from . import router
 from .core import Engine
 from .errors import ApiError, AuthError, IdempotencyError, InvalidRequest, StripeError
@@ -221,7 +223,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                     status, body, failed = exc.status, exc.body(), None
             if failed is not None:
                 raise _Rollback(failed, status, body)
-            text = dumps(body)  # once, for the idempotency record and the response
+            text = response_json(body)  # once, for the idempotency record and the response
             if idem_key is not None:
                 self._remember(store, idem_key, fingerprint, status, text, ctx.request_id)
         return status, text.encode()
@@ -233,6 +235,16 @@ class RequestHandler(BaseHTTPRequestHandler):
         # Prune expired keys a few at a time: bounded work per request.
         store.execute("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created < ? "
                       "LIMIT 5)", (time.time() - IDEMPOTENCY_TTL,))
+
+
+def response_json(body: object) -> str:
+    """A response body as compact JSON: orjson (several times faster than json.dumps on a list page
+    of 100 charges with expanded balance transactions; same JSON, non-ASCII as UTF-8 like Stripe),
+    falling back to json for what orjson refuses (e.g. integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return dumps(body)
 
 
 class _Rollback(StripeError):

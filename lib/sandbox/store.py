@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
+
 # Columns copied out of the JSON so lists can filter on them with an index.
 INDEXED = ("customer", "payment_intent", "charge", "source", "type", "currency", "status")
 
@@ -53,6 +55,11 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"))
+
+
+# Reads of stored JSON (list pages parse up to 101 rows each): orjson is 2-3x faster than json and
+# gives the same dicts, lists, strings and numbers.
+_loads = orjson.loads
 
 
 def _ref(value: Any) -> Any:
@@ -178,10 +185,37 @@ class Store:
                f"ORDER BY created {order}, rowid {order} LIMIT ?")
         rows = self.execute(sql, (*args, limit + 1)).fetchall()
         has_more = len(rows) > limit
-        objs = [json.loads(r[0]) for r in rows[:limit]]
+        objs = [_loads(r[0]) for r in rows[:limit]]
         if ending_before:
             objs.reverse()
         return objs, has_more
+
+    def get_many(self, ids: list[str]) -> dict[str, dict]:
+        """``{id: object}`` for the ids that exist, in one query (a list page's expansions)."""
+        out: dict[str, dict] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), 500):  # stay far below SQLite's bound-parameter limit
+            chunk = unique[i:i + 500]
+            rows = self.execute(f"SELECT id, data FROM objects WHERE id IN ({','.join('?' * len(chunk))})",
+                                tuple(chunk)).fetchall()
+            out.update((r[0], _loads(r[1])) for r in rows)
+        return out
+
+    def list_for(self, kind: str, col: str, values: list[str]) -> dict[str, list[dict]]:
+        """Every ``kind`` object whose indexed ``col`` is one of ``values``, grouped by that value,
+        newest first within a group (the order of :meth:`list`), in one query."""
+        assert col in INDEXED
+        out: dict[str, list[dict]] = {v: [] for v in values}
+        unique = list(out)
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            # sorted here: an ORDER BY makes SQLite walk the (kind, created) index instead
+            rows = self.execute(f"SELECT {col}, created, rowid, data FROM objects WHERE kind=? AND {col} IN "
+                                f"({','.join('?' * len(chunk))})", (kind, *chunk)).fetchall()
+            rows.sort(key=lambda r: (r[1], r[2]), reverse=True)
+            for value, _, _, data in rows:
+                out[value].append(_loads(data))
+        return out
 
     def count(self, kind: str) -> int:
         return self.execute("SELECT count(*) FROM objects WHERE kind=?", (kind,)).fetchone()[0]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from .. import cards, currencies, hooks, ledger
 from .. import formparse as fp
 from ..cards import Decline
-from ..core import Ctx
+from ..core import Ctx, private
 from ..errors import CardError, InvalidRequest, NotFound
 from ..ids import body_of, new_id
-from ..listing import RENDER_HOOKS, list_response, render, sub_list
+from ..listing import RENDER_HOOKS, RENDER_MANY, list_response, render, sub_list
 from ..router import route
 
 AUTH_REQUIRED = Decline("authentication_required", "authentication_required", None,
@@ -133,7 +133,17 @@ def _render_refunds(ctx: Ctx, out: dict) -> None:
     out["refunds"] = sub_list(ctx, "refund", f"/v1/charges/{out['id']}/refunds", {"charge": out["id"]})
 
 
+def _render_refunds_many(ctx: Ctx, outs: list[dict]) -> None:
+    """charge.refunds for a whole list page in one query (same lists as _render_refunds)."""
+    found = ctx.store.list_for("refund", "charge", [o["id"] for o in outs])
+    for out in outs:
+        refunds = found.get(out["id"], [])
+        out["refunds"] = {"object": "list", "data": [private(r) for r in refunds[:10]],
+                          "has_more": len(refunds) > 10, "url": f"/v1/charges/{out['id']}/refunds"}
+
+
 RENDER_HOOKS["charge"] = _render_refunds
+RENDER_MANY["charge"] = _render_refunds_many
 
 
 # --- endpoints ---------------------------------------------------------------------------------
