@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
+_RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "="}
+
+
 def dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
@@ -169,17 +172,11 @@ class Store:
         if exclude_status:
             where.append("(status IS NULL OR status<>?)")
             args.append(exclude_status)
-        ops = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "="}
-        for op, value in (created or {}).items():
-            where.append(f"created {ops[op]} ?")
-            args.append(value)
-        cursor = starting_after or ending_before
-        if cursor:
-            pos = self.execute("SELECT created, rowid FROM objects WHERE id=?", (cursor,)).fetchone()
-            if pos is None:
-                return [], False
-            where.append("(created, rowid) < (?, ?)" if starting_after else "(created, rowid) > (?, ?)")
-            args.extend(pos)
+        window = self.page_window(created, starting_after, ending_before)
+        if window is None:
+            return [], False
+        where += window[0]
+        args += window[1]
         order = "DESC" if not ending_before else "ASC"
         sql = (f"SELECT data FROM objects WHERE {' AND '.join(where)} "
                f"ORDER BY created {order}, rowid {order} LIMIT ?")
@@ -189,6 +186,23 @@ class Store:
         if ending_before:
             objs.reverse()
         return objs, has_more
+
+    def page_window(self, created: dict[str, int] | None, starting_after: str | None,
+                    ending_before: str | None) -> tuple[list[str], list[Any]] | None:
+        """WHERE clauses for a ``created`` range and a cursor; None if the cursor object is unknown."""
+        where: list[str] = []
+        args: list[Any] = []
+        for op, value in (created or {}).items():
+            where.append(f"created {_RANGE_OPS[op]} ?")
+            args.append(value)
+        cursor = starting_after or ending_before
+        if cursor:
+            pos = self.execute("SELECT created, rowid FROM objects WHERE id=?", (cursor,)).fetchone()
+            if pos is None:
+                return None
+            where.append("(created, rowid) < (?, ?)" if starting_after else "(created, rowid) > (?, ?)")
+            args.extend(pos)
+        return where, args
 
     def get_many(self, ids: list[str]) -> dict[str, dict]:
         """``{id: object}`` for the ids that exist, in one query (a list page's expansions)."""

@@ -66,18 +66,10 @@ def page_by_types(store: Store, types: list[str], created: dict | None, limit: i
     """One page of events whose type is in ``types``: a merge of per-type ordered index ranges."""
     if not types:
         return [], False
-    where, args = [], []
-    ops = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "="}
-    for op, value in (created or {}).items():
-        where.append(f"created {ops[op]} ?")
-        args.append(value)
-    cursor = starting_after or ending_before
-    if cursor:
-        pos = store.execute("SELECT created, rowid FROM objects WHERE id=?", (cursor,)).fetchone()
-        if pos is None:
-            return [], False
-        where.append("(created, rowid) < (?, ?)" if starting_after else "(created, rowid) > (?, ?)")
-        args.extend(pos)
+    window = store.page_window(created, starting_after, ending_before)
+    if window is None:
+        return [], False
+    where, args = window
     order = "ASC" if ending_before else "DESC"
     cond = "".join(f" AND {w}" for w in where)
     sub = (f"SELECT * FROM (SELECT created, rowid AS rid, data FROM objects WHERE kind='event' AND type=?{cond} "
