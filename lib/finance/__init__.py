@@ -1,11 +1,19 @@
-"""Finance: sync Stripe data into DuckDB and compute dashboard metrics (no Streamlit here).
+"""Finance: sync Stripe data into DuckDB and compute dashboard metrics (no Streamlit here,
+except the dashboard's UI sections in ``ui_*.py``).
 
 Modules:
 
 * :mod:`lib.finance.schema` -- DuckDB tables (Stripe field names) and object flatteners.
 * :mod:`lib.finance.rollups` -- daily rollup tables rebuilt after every sync (fast dashboard queries).
-* :mod:`lib.finance.syncer` -- the sync engine (backfill, event-driven incremental, resume, retries).
-* :mod:`lib.finance.metrics` -- KPIs and series as DataFrames, computed in DuckDB.
+* :mod:`lib.finance.syncer` -- the sync engine (backfill, event-driven incremental, resume, retries);
+  its parts: ``sync_model`` (resources, constants, result types), ``sync_errors`` (readable errors,
+  what is retried), ``sync_http`` (requests, backoff, pagination), ``sync_store`` (DB, checkpoints,
+  writes, progress), ``sync_backfill`` (concurrent listing) and ``sync_incremental`` (events).
+* :mod:`lib.finance.metrics` -- KPIs and series as DataFrames, computed in DuckDB; its parts:
+  ``metrics_filters`` (filters, SQL helpers), ``metrics_kpis``, ``metrics_series``,
+  ``metrics_payments_table`` (payments table, export).
+* ``lib.finance.ui_*`` -- Streamlit sections of the finance page (entry: :mod:`lib.ui_finance`):
+  ``ui_data``, ``ui_filters``, ``ui_format``, ``ui_kpis``, ``ui_charts``, ``ui_payments``.
 * :mod:`lib.finance.money` -- minor-unit aware formatting.
 * :mod:`lib.finance.synthetic` -- vectorised synthetic data in the sync's shape (benchmarks, tests).
 
