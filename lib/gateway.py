@@ -67,7 +67,7 @@ class SandboxUnavailableError(RuntimeError):
 
 
 class SandboxHandle(Protocol):
-    """What lib.sandbox.start_sandbox returns (see docs/TEAM_NOTES.md)."""
+    """What lib.sandbox.start_sandbox returns (see lib/sandbox/__init__.py)."""
 
     url: str
     port: int
