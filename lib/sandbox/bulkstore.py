@@ -145,6 +145,16 @@ class BufferedStore:
         self.flush()
         return self.base.next_counter(name)
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other Store read (get_many, list_for, page_window, ...): write the batch out first."""
+        attr = getattr(self.base, name)
+        if callable(attr):
+            def flushed(*args: Any, **kw: Any) -> Any:
+                self.flush()
+                return attr(*args, **kw)
+            return flushed
+        return attr
+
     def flush(self) -> None:
         if self._pending:
             rows = [self._events[i] if obj is None else _row(obj) for i, obj in self._pending.items()]

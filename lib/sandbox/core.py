@@ -57,10 +57,12 @@ class Ctx:
     # Seeding runs async transitions at once, with the clock moved forward by their delay.
     inline_jobs: bool = False
     emitted: list[str] = field(default_factory=list)
+    # The request's write-behind view of the store (server.py): a request's writes go out together.
+    write_behind: Any = None
 
     @property
     def store(self) -> Store:
-        return self.engine.store
+        return self.write_behind or self.engine.store
 
     def emit(self, event_type: str, obj: dict, previous: dict | None = None) -> dict:
         """Record an event whose ``data.object`` is ``obj`` as it is now."""

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from . import router
+from .bulkstore import BufferedStore
 from .core import Engine
 from .errors import ApiError, AuthError, IdempotencyError, InvalidRequest, StripeError
 from .formparse import parse_form
@@ -212,6 +213,9 @@ class RequestHandler(BaseHTTPRequestHandler):
                     headers["Original-Request"] = row[3]
                     return row[1], row[2].encode()
                 headers["Original-Request"] = ctx.request_id
+            # Each object is written once per request, in its final state, with one executemany
+            # (a create+confirm touches the PaymentIntent and its charge several times).
+            ctx.write_behind = BufferedStore(store)
             try:
                 status, body = 200, rt.handler(ctx, params, **path_args)
                 failed = None
@@ -223,6 +227,8 @@ class RequestHandler(BaseHTTPRequestHandler):
                     status, body, failed = exc.status, exc.body(), None
             if failed is not None:
                 raise _Rollback(failed, status, body)
+            ctx.write_behind.flush()
+            ctx.write_behind = None
             text = response_json(body)  # once, for the idempotency record and the response
             if idem_key is not None:
                 self._remember(store, idem_key, fingerprint, status, text, ctx.request_id)

@@ -183,7 +183,8 @@ def enqueue(store: Store, event_id: str, event_type: str, endpoint_id: str, manu
 def on_event(ctx: Ctx, event: dict) -> None:
     if ctx.inline_jobs:
         return  # seeded history is never delivered
-    targets = [ep for ep in endpoints(ctx.store) if ep.get("status") == "enabled" and subscribed(ep, event["type"])]
+    # Endpoints are read from the store itself, not the request's pending writes: no flush per event.
+    targets = [ep for ep in endpoints(ctx.engine.store) if ep.get("status") == "enabled" and subscribed(ep, event["type"])]
     for ep in targets:
         enqueue(ctx.store, event["id"], event["type"], ep["id"])
     event["pending_webhooks"] = len(targets)
