@@ -13,6 +13,7 @@ counters equal to the sum of the balance transactions' nets.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from urllib.parse import quote, urlencode
@@ -145,7 +146,9 @@ def test_fuzz_every_route(fuzz_sandbox) -> None:
     stats = {"requests": 0, "2xx": 0, "4xx": 0}
     routes_hit: set[str] = set()
 
+    # CI replays one fixed exploration (a landing must not hinge on luck); locally every run explores anew.
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, print_blob=True,
+              derandomize=bool(os.environ.get("CI")),
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(data=st.data())
     def one_request(data) -> None:
