@@ -120,7 +120,7 @@ def from_magic_id(ctx: Ctx, value: str, param: str) -> dict | None:
         if card is None:
             token = ctx.store.get(value, "token")
             if token is not None:
-                return _from_token(ctx, token, param)
+                return ctx.store.insert(_from_token(ctx, token, param))
     else:
         return None
     if card is None:
@@ -132,15 +132,16 @@ def from_magic_id(ctx: Ctx, value: str, param: str) -> dict | None:
     return pm
 
 
-def _from_token(ctx: Ctx, token: dict, param: str) -> dict:
+def _from_token(ctx: Ctx, token: dict, param: str, billing: dict | None = None,
+                metadata: dict | None = None) -> dict:
+    """Spend a stored single-use token on a new PaymentMethod (returned, not yet stored)."""
     if token.get("used"):
         raise InvalidRequest(f"You cannot use a Stripe token more than once: {token['id']}.",
                              code="token_already_used", param=param)
     token["used"] = True
     ctx.store.update(token)
-    pm = build(ctx, token["_number"], token["card"]["exp_month"], token["card"]["exp_year"], token.get("_cvc", True))
-    ctx.store.insert(pm)
-    return pm
+    return build(ctx, token["_number"], token["card"]["exp_month"], token["card"]["exp_year"],
+                 token.get("_cvc", True), billing, metadata)
 
 
 def resolve(ctx: Ctx, value: str, param: str = "payment_method") -> dict:
@@ -175,8 +176,7 @@ def create(ctx: Ctx, params: dict) -> dict:
             token = ctx.store.get(tok, "token")
             if token is None:
                 raise NotFound("token", tok, "card[token]")
-            pm = _from_token(ctx, token, "card[token]")
-            ctx.store.delete(pm["id"])
+            pm = _from_token(ctx, token, "card[token]", p.get("billing_details"), p.get("metadata"))
     else:
         if not ctx.publishable:
             raise CardError("Sending credit card numbers directly to the Stripe API is generally unsafe. Collect "
