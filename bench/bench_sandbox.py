@@ -15,6 +15,10 @@ Scenarios (each server is a subprocess, the client is this process):
 * localstripe, M stored     — filled over HTTP with the same SDK first (it keeps everything in
                               memory and slows down as it grows, so M is much smaller than N)
 
+The empty-store pair runs ``--rounds`` times, alternating ours and localstripe (each round a fresh
+server and store), and reports medians and the per-round ratios: on a shared VM the machine's speed
+drifts over minutes, and alternating exposes both servers to the same drift.
+
 Each scenario: a short warm-up, then as many ``payment_intents.create(confirm=True,
 payment_method="pm_card_visa")`` calls as fit in ``--seconds``; also GET /v1/payment_intents
 (first page of 10) for a shorter window. Prints a table and the ratios ours/localstripe and
@@ -139,6 +143,21 @@ def measure(srv: Proc, name: str, stored: int, seconds: float, list_seconds: flo
     return res
 
 
+def median_result(runs: list[Result], note: str) -> Result:
+    """One row from several rounds of the same scenario: the median of each figure."""
+    def med(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+    out = Result(runs[0].name, runs[0].stored, n=sum(r.n for r in runs))
+    out.create_rate = med([r.create_rate for r in runs])
+    out.create_p50_ms = med([r.create_p50_ms for r in runs])
+    out.create_p95_ms = med([r.create_p95_ms for r in runs])
+    out.list_rate = med([r.list_rate for r in runs])
+    out.server_cpu_ms = med([r.server_cpu_ms for r in runs])
+    out.notes.append(note)
+    return out
+
+
 def ours(data_dir: Path, async_delay: float) -> Proc:
     port = free_port()
     return Proc([sys.executable, "-m", "lib.sandbox", "serve", "--port", str(port), "--data-dir", str(data_dir),
@@ -187,6 +206,7 @@ def main() -> int:
                     help="seconds allowed for filling localstripe (it stops early, and says so, if slower)")
     ap.add_argument("--list-seconds", type=float, default=3.0)
     ap.add_argument("--async-delay", type=float, default=2.0, help="our server's --async-delay (CLI default 2)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating empty-store rounds (ours, localstripe)")
     ap.add_argument("--keep", help="keep the seeded data dir here (and reuse it if present)")
     args = ap.parse_args()
 
@@ -196,10 +216,25 @@ def main() -> int:
     results: list[Result] = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     t0 = time.monotonic()
+    exe = ensure_localstripe(budget=180)
+    rounds: list[tuple[Result, Result | None]] = []
     try:
-        with ours(tmp / "empty", args.async_delay) as srv:
-            results.append(measure(srv, "ours", 0, args.seconds, args.list_seconds))
-        print(f"  ours empty: {results[-1].create_rate:.0f}/s", flush=True)
+        # Empty stores, alternated ours / localstripe round by round: on a shared VM the machine's
+        # speed drifts over minutes, and alternating puts both servers under the same drift.
+        for r in range(args.rounds):
+            with ours(tmp / f"empty{r}", args.async_delay) as srv:
+                mine = measure(srv, "ours", 0, args.seconds, args.list_seconds)
+            theirs = None
+            if exe is not None:
+                with localstripe(exe) as srv:
+                    theirs = measure(srv, "localstripe", 0, args.seconds, args.list_seconds)
+            rounds.append((mine, theirs))
+            ratio = f", ratio {mine.create_rate / theirs.create_rate:.2f}x" if theirs else ""
+            print(f"  round {r + 1}: ours empty {mine.create_rate:.0f}/s"
+                  + (f", localstripe empty {theirs.create_rate:.0f}/s" if theirs else "") + ratio, flush=True)
+        results.append(median_result([m for m, _ in rounds], f"median of {len(rounds)} rounds"))
+        if exe is not None:
+            results.append(median_result([t for _, t in rounds if t], f"median of {len(rounds)} rounds"))
 
         big = Path(args.keep) if args.keep else tmp / "big"
         seed_note = ""
@@ -219,11 +254,7 @@ def main() -> int:
             results.append(r)
         print(f"  ours {args.payments:,}: {results[-1].create_rate:.0f}/s", flush=True)
 
-        exe = ensure_localstripe(budget=180)
         if exe is not None:
-            with localstripe(exe) as srv:
-                results.append(measure(srv, "localstripe", 0, args.seconds, args.list_seconds))
-            print(f"  localstripe empty: {results[-1].create_rate:.0f}/s", flush=True)
             with localstripe(exe) as srv:
                 stored, took = fill_over_http(srv.url, args.localstripe_payments, budget=args.fill_budget)
                 r = measure(srv, "localstripe", stored, args.seconds, args.list_seconds)
@@ -254,6 +285,10 @@ def main() -> int:
                 cpu = f"   server CPU/req {by[a].server_cpu_ms / by[b].server_cpu_ms:6.2f}x"
             print(f"{label:<28} create+confirm {by[a].create_rate / by[b].create_rate:6.2f}x   "
                   f"list {by[a].list_rate / by[b].list_rate:6.2f}x{cpu}")
+    if rounds and all(t for _, t in rounds):
+        per_round = sorted(m.create_rate / t.create_rate for m, t in rounds)
+        print(f"ours/localstripe, empty, per round: {', '.join(f'{x:.2f}x' for x in per_round)} "
+              f"(median {statistics.median(per_round):.2f}x, worst {per_round[0]:.2f}x)")
     print(f"\ntotal bench time {time.monotonic() - t0:.0f} s")
     return 0
 

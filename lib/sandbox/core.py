@@ -147,20 +147,28 @@ class Engine:
             self._cond.notify_all()
 
     def run_due_jobs(self, limit: int = 100) -> int:
-        """Run jobs whose time has come; each in its own transaction. Returns how many ran."""
+        """Run jobs whose time has come, all in one transaction with a savepoint per job: a broken
+        job is rolled back alone, dropped and logged, and the others still run. One commit for the
+        lot instead of one per job (most requests schedule a balance settlement; a commit is the
+        costliest statement of a request). Returns how many ran."""
         rows = self.store.execute("SELECT id, kind, payload FROM jobs WHERE run_at <= ? ORDER BY run_at, id LIMIT ?",
                                   (time.time(), limit)).fetchall()
-        for job_id, kind, payload in rows:
-            try:
-                with self.store.tx():
-                    self.store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+        if not rows:
+            return 0
+        store = self.store
+        with store.tx():
+            for job_id, kind, payload in rows:
+                store.execute("SAVEPOINT job")
+                try:
+                    store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
                     handler = JOBS.get(kind)
                     if handler is not None:
                         handler(self.ctx(), json.loads(payload))
-            except Exception:  # a broken job must not stop the others; it is dropped and logged
-                log.exception("sandbox job %s failed", kind)
-                with self.store.tx():
-                    self.store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+                except Exception:  # a broken job must not stop the others
+                    log.exception("sandbox job %s failed", kind)
+                    store.execute("ROLLBACK TO job")
+                    store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+                store.execute("RELEASE job")
         return len(rows)
 
     def next_job_at(self) -> float | None:

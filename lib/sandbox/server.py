@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import logging
 import re
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -23,12 +25,14 @@ from .bulkstore import BufferedStore
 from .core import Engine
 from .errors import ApiError, AuthError, IdempotencyError, InvalidRequest, StripeError
 from .formparse import parse_form
+from .http_headers import HeaderError, read_headers
 from .ids import random_body
 from .store import dumps
 
 log = logging.getLogger("sandbox.http")
 
 IDEMPOTENCY_TTL = 24 * 3600
+_remembered = itertools.count()
 MAX_BODY = 1_000_000
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
 CORS = {
@@ -73,7 +77,44 @@ class RequestHandler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
 
     def log_message(self, fmt: str, *args: object) -> None:  # paths only; never headers (keys)
-        log.debug("%s %s", self.command, self.path.split("?", 1)[0])
+        # getattr: the stdlib logs errors about request lines it could not parse, before path exists
+        log.debug("%s %s", getattr(self, "command", None), getattr(self, "path", "").split("?", 1)[0])
+
+    def parse_request(self) -> bool:
+        """The stdlib's parse_request for ordinary HTTP/1.x request lines, with a fast header reader
+        (http_headers.py); anything unusual (HTTP/0.9, HTTP/2, bad syntax) goes to the stdlib as is,
+        before its headers are read, so it answers with the stdlib's own errors."""
+        words = self.raw_requestline.split()
+        if len(words) != 3 or words[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+            return super().parse_request()
+        self.command, path, self.request_version = (w.decode("iso-8859-1") for w in words)
+        self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
+        # gh-87389, as the stdlib: '//host/x' would read as a scheme-relative URL in a redirect.
+        self.path = "/" + path.lstrip("/") if path.startswith("//") else path
+        self.close_connection = self.request_version == "HTTP/1.0"
+        try:
+            self.headers = read_headers(self.rfile)  # type: ignore[assignment]
+        except HeaderError as err:
+            self.send_error(431, str(err))
+            return False
+        connection = (self.headers.get("Connection") or "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        if (self.headers.get("Expect") or "").lower() == "100-continue" and self.request_version == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the stdlib raises itself (bad request line, 431, 505...) as Stripe-shaped JSON with a
+        status line (the stdlib would answer an unparsable request line in HTTP/0.9 style: HTML, no
+        status), then close the connection."""
+        self.request_version = "HTTP/1.1" if self.request_version == "HTTP/0.9" else self.request_version
+        self.close_connection = True
+        text = message or HTTPStatus(code).phrase
+        body = {"error": {"type": "invalid_request_error", "message": f"{text} (HTTP {code})."}}
+        self._send(code, dumps(body).encode(), {"Content-Type": "application/json", "Connection": "close"})
 
     def do_GET(self) -> None:
         self._handle()
@@ -238,9 +279,10 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _remember(store, key, fingerprint, status, text: str, request_id) -> None:
         store.execute("INSERT OR REPLACE INTO idempotency(key, fingerprint, status, body, request_id, created) "
                       "VALUES (?,?,?,?,?,?)", (key, fingerprint, status, text, request_id, time.time()))
-        # Prune expired keys a few at a time: bounded work per request.
-        store.execute("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created < ? "
-                      "LIMIT 5)", (time.time() - IDEMPOTENCY_TTL,))
+        # Prune expired keys, bounded work: up to 64 on every 16th stored key (not a query per request).
+        if next(_remembered) % 16 == 0:
+            store.execute("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created < ? "
+                          "LIMIT 64)", (time.time() - IDEMPOTENCY_TTL,))
 
 
 def response_json(body: object) -> str:
