@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--days", type=int, default=90)
     seed.add_argument("--data-dir", default=".sandbox")
     seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--workers", type=int, default=None,
+                      help="processes building batches at once (default: one per core; 1 = this process only)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -40,9 +41,21 @@ def job(kind: str) -> Callable[[JobHandler], JobHandler]:
     return register
 
 
+_HIDDEN_KEY = re.compile("\x00(_[^\x00]*)")
+
+
 def private(obj: dict) -> dict:
-    """Fields starting with ``_`` are the sandbox's own bookkeeping, never rendered."""
-    return {k: v for k, v in obj.items() if k[:1] != "_"}  # k[:1]: twice as fast as startswith
+    """A copy without the fields starting with ``_`` (the sandbox's own bookkeeping, never rendered).
+
+    The keys are joined and searched in C rather than filtered key by key in Python: this runs for
+    every event snapshot and every rendered object, and the dict comprehension was the seeder's
+    single costliest Python line."""
+    keys = "\x00" + "\x00".join(obj)
+    out = obj.copy()
+    if "\x00_" in keys:
+        for key in _HIDDEN_KEY.findall(keys):
+            out.pop(key, None)
+    return out
 
 
 @dataclass

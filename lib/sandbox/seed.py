@@ -52,6 +52,7 @@ from .bulkstore import BufferedStore, deferred_indexes, fast_writes
 from .core import Engine
 from .errors import StripeError
 from .ids import random_body
+from .seed_parallel import default_workers, seed_parallel
 
 BATCH = 1000
 DAY = 86400
@@ -192,10 +193,13 @@ class _Seeder:
         return min(self.now - 60, t + int(low + (high - low) * plan["delay"]))
 
     def payment(self, plan: dict, t: int, n: int) -> None:
+        self.pay(plan, t, n, self.customer(plan, t))
+
+    def pay(self, plan: dict, t: int, n: int, customer: str | None) -> None:
+        """Payment number ``n`` of ``plan`` at time ``t``, for ``customer`` (already made)."""
         from .resources import payment_intents as pis
         from .resources import refunds
 
-        customer = self.customer(plan, t)
         params: dict[str, Any] = {"amount": plan["amount"], "currency": plan["currency"], "confirm": True,
                                   "description": f"{plan['product']} — order #{100000 + n}",
                                   "metadata": {"order_id": str(100000 + n), "seeded": "true"}}
@@ -286,7 +290,8 @@ def _batch(store: BufferedStore) -> Iterator[None]:
 def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
          progress: Callable[[int, int], None] | None = None, batch: int = BATCH,
          now: int | None = None, buffered: bool = True,
-         planner: Callable[[random.Random], dict[str, Any]] | None = None) -> dict[str, int]:
+         planner: Callable[[random.Random], dict[str, Any]] | None = None,
+         workers: int | None = None) -> dict[str, int]:
     """Seed ``payments`` payments over the last ``days`` days; returns what was made, by kind.
 
     Safe on a running engine: each batch is one transaction, so the HTTP server waits at most one
@@ -295,18 +300,25 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
     through the store (the benchmark's baseline; same result, slower). ``planner(rng)`` replaces
     ``plan_payment`` (same plan format) to seed another mix, e.g. the app's Traffic simulator. An
     exception raised by ``progress`` stops seeding between batches: every committed batch is whole.
+    ``workers`` > 1 (default: one per core for a few batches or more) builds batches in that many
+    processes at once (seed_parallel.py) — only for a fresh store in a data dir that no server is
+    using; anything else is seeded here, in this process.
     """
     rng = random.Random(seed)
     plan = planner or plan_payment
     now = int(time.time()) if now is None else now
-    buffer = BufferedStore(engine.store)
+    buffer = BufferedStore(engine.store, merged_reads=True)
     seeder = _Seeder(_seed_engine(engine, buffer) if buffered else engine, rng, now)
     times = _times(rng, payments, days, now - 120)
     done = 0
     # A fresh store that no server is using yet (the CLI, the benchmark) is bulk-loaded.
     fresh = getattr(engine, "_thread", None) is None and buffered and \
         engine.store.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is None
+    if workers is None:
+        workers = default_workers(payments, batch)
     with fast_writes(engine.store), deferred_indexes(engine.store) if fresh else nullcontext():
+        if workers > 1 and fresh and engine.store.path:
+            return seed_parallel(engine, payments, days, seed, now, batch, workers, plan, progress)
         while done < payments:
             size = min(batch, payments - done)
             with _batch(buffer):
@@ -341,7 +353,8 @@ def main(args: Any) -> int:
     engine = open_engine(args.data_dir, async_delay=0)
     try:
         started = time.perf_counter()
-        stats = seed(engine, args.payments, args.days, args.seed, progress=progress_bar())
+        stats = seed(engine, args.payments, args.days, args.seed, progress=progress_bar(),
+                     workers=getattr(args, "workers", None))
         elapsed = time.perf_counter() - started
     finally:
         engine.store.close()

@@ -73,8 +73,10 @@ def _ref(value: Any) -> Any:
 
 
 class Store:
-    def __init__(self, path: str | None = None):
-        """``path=None`` keeps everything in memory (tests, ``--memory``)."""
+    def __init__(self, path: str | None = None, create_schema: bool = True):
+        """``path=None`` keeps everything in memory (tests, ``--memory``). ``create_schema=False``
+        opens an existing store as it is (a seeding worker must not rebuild the indexes the seeder
+        dropped for its bulk load)."""
         self.path = path
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -92,7 +94,8 @@ class Store:
             # back to 64 MB after a checkpoint.
             self._conn.execute("PRAGMA wal_autocheckpoint=10000")
             self._conn.execute("PRAGMA journal_size_limit=67108864")
-        self._conn.executescript(SCHEMA)
+        if create_schema:
+            self._conn.executescript(SCHEMA)
         self.lock = threading.RLock()
         self._depth = 0
 

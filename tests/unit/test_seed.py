@@ -164,6 +164,10 @@ def test_buffered_rows_are_the_store_rows(seeded):
             fast, slow = bulkstore._row(obj), engine.store._row(obj)
             assert fast[:-1] == slow[:-1] and json.loads(fast[-1]) == json.loads(slow[-1])
             assert bulkstore._row_generic(obj) == fast
+    # rows go in as UTF-8 bytes cast to TEXT: stored as text, so SQL's JSON functions read them
+    assert engine.store.execute("SELECT count(*) FROM objects WHERE typeof(data) <> 'text'").fetchone()[0] == 0
+    assert engine.store.execute("SELECT count(*) FROM objects WHERE json_valid(data)").fetchone()[0] == \
+        sum(engine.store.counts().values())
 
 
 def _fingerprint(engine) -> dict:
