@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ids import body_of, new_id
+from .ids import body_of, new_id, random_body
 from .store import Store, dumps
 
 log = logging.getLogger("sandbox")
@@ -86,7 +86,7 @@ class Ctx:
             data["previous_attributes"] = previous
         automatic = self.request_id is None
         event = {
-            "id": new_id("evt", body_of(obj["id"])[:12] + new_id("", None)[1:13]),
+            "id": new_id("evt", body_of(obj["id"])[:12] + random_body(12)),
             "object": "event", "api_version": self.engine.event_api_version, "created": self.now,
             "data": data, "livemode": False, "pending_webhooks": 0,
             "request": {"id": None if automatic else self.request_id,

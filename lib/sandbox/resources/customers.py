@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import formparse as fp
 from ..core import Ctx
 from ..errors import NotFound
-from ..ids import new_id
+from ..ids import new_id, random_body
 from ..listing import list_response, render
 from ..router import route
 
@@ -29,7 +29,7 @@ def new_customer(ctx: Ctx, p: dict) -> dict:
         "id": new_id("cus", None)[:18], "object": "customer", "address": p.get("address") or None, "balance": 0,
         "created": ctx.now, "currency": None, "default_source": None, "delinquent": False,
         "description": p.get("description") or None, "discount": None, "email": p.get("email") or None,
-        "invoice_prefix": new_id("", None)[1:9].upper(),
+        "invoice_prefix": random_body(8).upper(),
         "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
                              "rendering_options": None},
         "livemode": False, "metadata": p.get("metadata", {}), "name": p.get("name") or None,
