@@ -30,9 +30,11 @@ timestamps — only ids differ):
 Payments are spread over the last ``days`` days (more recent days busier), in time order.
 Follow-ups (capture, refund, dispute outcome) happen hours to days later, never after now.
 
-Speed: the handlers run against a write-behind view of the store (bulkstore.BufferedStore) in
-one transaction per ``BATCH`` payments, with bulk-load connection settings while seeding
-(bulkstore.fast_writes). Measured figures are in bench/README.md ("Seeding").
+Speed: the handlers run against a write-behind view of the store (bulkstore.BufferedStore, in
+merged-reads mode: nothing is written until the batch ends) in one transaction per ``BATCH``
+payments, with bulk-load connection settings while seeding (bulkstore.fast_writes). A fresh data
+dir is seeded by one worker process per core (seed_parallel.py), with the same history. Measured
+figures are in bench/README.md ("Seeding").
 """
 
 from __future__ import annotations
