@@ -74,8 +74,10 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
                 kind, size, detail = results.get(timeout=1.0 if block else 0.0)
             except queue.Empty:
                 dead = [p for p in procs if p.exitcode not in (None, 0)]
-                if dead:
-                    raise RuntimeError(f"seeding worker {dead[0].name} died (exit code {dead[0].exitcode})") from None
+                if dead or all(p.exitcode is not None for p in procs):
+                    name, code = (dead[0].name, dead[0].exitcode) if dead else ("all", 0)
+                    raise RuntimeError(f"seeding worker {name} stopped (exit code {code}) with "
+                                       f"{state['outstanding']} batch(es) unfinished") from None
                 if not block:
                     return
                 continue
@@ -87,8 +89,6 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
                 stats[key] = stats.get(key, 0) + value
             if progress is not None:
                 progress(state["done"], payments)
-            if not block:
-                continue
 
     # The caller (seed.seed) holds the bulk-load settings and the deferred indexes.
     try:

@@ -164,3 +164,22 @@ def test_cli_seeds_in_parallel(tmp_path, capsys):
         assert engine.store.counts()["payment_intent"] == 2100
     finally:
         engine.store.close()
+
+
+def test_a_killed_worker_is_reported_not_waited_for(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from lib.sandbox import seed_parallel
+
+    def killed_with_its_batch(*args):
+        args[4].get()  # takes a batch, then dies like a kill -9: no report will ever come
+        os.kill(os.getpid(), signal.SIGKILL)
+    monkeypatch.setattr(seed_parallel, "_worker", killed_with_its_batch)
+    engine = open_engine(str(tmp_path), async_delay=0)
+    try:
+        with pytest.raises(RuntimeError, match="stopped"):
+            seeding.seed(engine, 1000, days=2, seed=1, batch=100, now=NOW, workers=2)
+        assert engine.store.execute("SELECT count(*) FROM objects WHERE kind='payment_intent'").fetchone()[0] == 0
+    finally:
+        engine.store.close()
