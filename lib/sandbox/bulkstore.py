@@ -16,12 +16,11 @@ JSON text up to escaping of non-ASCII characters) and their indexed columns comp
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .store import INDEXED, SCHEMA, Store, _column
+from .store import INDEXED, Store, _column
 
 # Rows carry their JSON as UTF-8 bytes, stored as TEXT by the statements below (CAST(? AS TEXT)
 # reinterprets the bytes, no conversion): decoding to str and SQLite encoding it back to UTF-8
@@ -263,8 +262,8 @@ def fast_writes(store: Store) -> Iterator[None]:
     old_mmap = (store.execute("PRAGMA mmap_size").fetchone() or (0,))[0]
     store.execute("PRAGMA synchronous=OFF")
     store.execute("PRAGMA cache_size=-131072")
-    # Memory-mapped reads: rebuilding the deferred indexes scans the whole table once per index
-    # (2.3x faster mapped than through read() calls, bench/README.md "Seeding").
+    # Memory-mapped reads: a worker's page cache is emptied whenever another process commits, so
+    # it re-reads index pages each batch; mapped, those reads cost no system calls.
     store.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     try:
         yield
@@ -272,29 +271,3 @@ def fast_writes(store: Store) -> Iterator[None]:
         store.execute(f"PRAGMA synchronous={int(old_sync)}")
         store.execute(f"PRAGMA cache_size={int(old_cache)}")
         store.execute(f"PRAGMA mmap_size={int(old_mmap)}")
-
-
-# Indexes the seeder's own reads use (disputes and refunds by charge / payment_intent): always kept.
-KEEP_INDEXES = ("ix_objects_pi", "ix_objects_charge")
-
-
-@contextmanager
-def deferred_indexes(store: Store) -> Iterator[list[str]]:
-    """Bulk-load a store: drop the objects table's other secondary indexes, rebuild them at the end.
-
-    Building an index once from sorted data costs less than updating it row by row. The index
-    definitions come from store.SCHEMA itself (``CREATE INDEX IF NOT EXISTS``), which ``Store``
-    also runs whenever it opens a data dir — so even if this process is killed mid-seed, the next
-    open rebuilds them. Yields the names dropped. Use only when nobody else is reading the store.
-    """
-    dropped = [name for name in re.findall(r"CREATE INDEX IF NOT EXISTS (\w+) ON objects", SCHEMA)
-               if name not in KEEP_INDEXES]
-    for name in dropped:
-        store.execute(f"DROP INDEX IF EXISTS {name}")
-    try:
-        yield dropped
-    finally:
-        with store.lock:
-            for statement in SCHEMA.split(";"):
-                if statement.strip().startswith("CREATE INDEX"):
-                    store.execute(statement)

@@ -46,11 +46,11 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 from . import currencies
-from .bulkstore import BufferedStore, deferred_indexes, fast_writes
+from .bulkstore import BufferedStore, fast_writes
 from .core import Engine
 from .errors import StripeError
 from .ids import random_body
@@ -313,12 +313,14 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
     seeder = _Seeder(_seed_engine(engine, buffer) if buffered else engine, rng, now)
     times = _times(rng, payments, days, now - 120)
     done = 0
-    # A fresh store that no server is using yet (the CLI, the benchmark) is bulk-loaded.
+    # A fresh store that no server is using yet (the CLI, the benchmark) may be seeded by several
+    # processes. (Its indexes stay live: with time-ordered ids most index inserts are appends, and
+    # building five indexes after the load, on one core, cost more than it saved — bench/README.)
     fresh = getattr(engine, "_thread", None) is None and buffered and \
         engine.store.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is None
     if workers is None:
         workers = default_workers(payments, batch)
-    with fast_writes(engine.store), deferred_indexes(engine.store) if fresh else nullcontext():
+    with fast_writes(engine.store):
         if workers > 1 and fresh and engine.store.path:
             return seed_parallel(engine, payments, days, seed, now, batch, workers, plan, progress)
         while done < payments:

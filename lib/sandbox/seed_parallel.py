@@ -90,7 +90,7 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
             if progress is not None:
                 progress(state["done"], payments)
 
-    # The caller (seed.seed) holds the bulk-load settings and the deferred indexes.
+    # The caller (seed.seed) holds the bulk-load settings.
     try:
         planned = 0
         while planned < payments:
@@ -139,8 +139,7 @@ def _worker(path: str, api_version: str, base_url: str, now: int, tasks: Any, re
 
     store = None
     try:
-        # Its own connection (never the parent's), opened as is: the planner dropped some indexes.
-        store = Store(path, create_schema=False)
+        store = Store(path)  # its own connection, never the parent's
         engine = Engine(store, async_delay=0)
         engine.event_api_version, engine.base_url = api_version, base_url
         buffer = BufferedStore(store, merged_reads=True)

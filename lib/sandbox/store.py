@@ -73,10 +73,8 @@ def _ref(value: Any) -> Any:
 
 
 class Store:
-    def __init__(self, path: str | None = None, create_schema: bool = True):
-        """``path=None`` keeps everything in memory (tests, ``--memory``). ``create_schema=False``
-        opens an existing store as it is (a seeding worker must not rebuild the indexes the seeder
-        dropped for its bulk load)."""
+    def __init__(self, path: str | None = None):
+        """``path=None`` keeps everything in memory (tests, ``--memory``)."""
         self.path = path
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -94,8 +92,7 @@ class Store:
             # back to 64 MB after a checkpoint.
             self._conn.execute("PRAGMA wal_autocheckpoint=10000")
             self._conn.execute("PRAGMA journal_size_limit=67108864")
-        if create_schema:
-            self._conn.executescript(SCHEMA)
+        self._conn.executescript(SCHEMA)
         self.lock = threading.RLock()
         self._depth = 0
 

@@ -194,8 +194,8 @@ def test_cli_seeds_a_data_dir(tmp_path, capsys):
     assert cli(["seed", "--payments", "150", "--days", "3", "--data-dir", str(tmp_path), "--seed", "4"]) == 0
     out, err = capsys.readouterr()
     assert "150/150 payments" in err and "Seeded 150 payments" in out
-    # The bulk load dropped most secondary indexes; every index of store.SCHEMA is back (checked with a
-    # plain connection: opening a Store would recreate missing ones itself).
+    # Every index of store.SCHEMA is there after a bulk load (checked with a plain connection: opening a
+    # Store would recreate missing ones itself).
     with closing(sqlite3.connect(tmp_path / "sandbox.sqlite3")) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'").fetchall()}
     assert set(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", SCHEMA)) <= names
