@@ -249,3 +249,26 @@ def test_custom_planner_and_stopping_between_batches():
         assert engine.store.execute("PRAGMA synchronous").fetchone()[0] == 1
     finally:
         engine.store.close()
+
+
+def test_a_running_sandbox_answers_while_a_batch_is_being_built():
+    """The store is held only while a batch is written: a request made in the middle of building one
+    (here from the planner itself, between two payments) is answered at once, and sees the batches
+    already written but nothing of the one being built."""
+    handle = start_sandbox(memory=True, async_delay=0)
+    seen: list[int] = []
+
+    def planner(rng):
+        plan = seeding.plan_payment(rng)
+        plan.update(kind="card", capture=None, refund=None, customer=False)
+        if len(seen) < 3 and rng.random() < 0.05:
+            resp = requests.get(handle.url + "/v1/payment_intents", params={"limit": 100}, timeout=5,
+                                headers={"Authorization": "Bearer sk_test_seed"})
+            seen.append(len(resp.json()["data"]))
+        return plan
+    try:
+        seeding.seed(handle.engine, 300, days=2, seed=8, batch=50, planner=planner)
+        assert len(seen) == 3 and all(n % 50 == 0 for n in seen)  # whole batches only, never a partial one
+        assert handle.stats()["payment_intent"] == 300
+    finally:
+        handle.stop()
