@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import queue
 import random
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -37,12 +38,16 @@ from .store import Store
 
 
 def default_workers(payments: int, batch: int) -> int:
-    """One worker per core (at most 4: the single writer becomes the limit); one for small jobs."""
+    """One worker per core (at most 4: the single writer becomes the limit); one for small jobs, and
+    one in a process running other threads (a web app embedding the seeder): forking a threaded
+    process can leave a lock held by another thread locked forever in the child."""
+    if payments < 2 * batch or threading.active_count() > 1:
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return min(4, cores) if payments >= 2 * batch else 1
+    return min(4, cores)
 
 
 def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int, batch: int, workers: int,

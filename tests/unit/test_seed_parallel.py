@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import sqlite3
 from contextlib import closing
@@ -183,3 +184,21 @@ def test_a_killed_worker_is_reported_not_waited_for(tmp_path, monkeypatch):
         assert engine.store.execute("SELECT count(*) FROM objects WHERE kind='payment_intent'").fetchone()[0] == 0
     finally:
         engine.store.close()
+
+
+def test_default_workers():
+    import threading
+
+    from lib.sandbox.seed_parallel import default_workers
+
+    assert default_workers(100, 1000) == 1  # a small job stays in this process
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert default_workers(100_000, 1000) == 1  # never fork a threaded process by default
+    finally:
+        release.set()
+        other.join(timeout=5)
+    if threading.active_count() == 1:  # pytest-xdist may run helper threads in this process
+        assert default_workers(100_000, 1000) == min(4, len(os.sched_getaffinity(0)))
