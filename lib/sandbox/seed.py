@@ -305,12 +305,13 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
     """Seed ``payments`` payments over the last ``days`` days; returns what was made, by kind.
 
     Safe on a running engine: each batch is written in one transaction, and the HTTP server waits
-    only while a batch is written. ``progress(done, total)`` is called after every batch. ``now`` fixes the clock (tests:
-    same seed and ``now`` → the same history but for ids). ``buffered=False`` writes straight
+    only while a batch is written. ``progress(done, total)`` is called after every batch. ``now``
+    fixes the clock (tests: same seed and ``now`` → the same history but for ids). ``buffered=False`` writes straight
     through the store (the benchmark's baseline; same result, slower). ``planner(rng)`` replaces
     ``plan_payment`` (same plan format) to seed another mix, e.g. the app's Traffic simulator. An
     exception raised by ``progress`` stops seeding between batches: every committed batch is whole.
-    ``workers`` > 1 (default: one per core for a few batches or more) builds batches in that many
+    ``workers`` > 1 (default: one per core for a few batches or more, in a process without other
+    threads — seed_parallel.default_workers) builds batches in that many
     processes at once (seed_parallel.py) — only for a fresh store in a data dir that no server is
     using; anything else is seeded here, in this process.
     """
