@@ -111,7 +111,7 @@ class BufferedStore:
 
     def list_for(self, kind: str, col: str, values: list[str]) -> dict[str, list[dict]]:
         if not self.merged_reads:
-            self.flush()
+            self._before_base_read("list_for")
             return self.base.list_for(kind, col, values)
         found = self.base.list_for(kind, col, values)
         mine = self._batch_objects(kind)
@@ -120,7 +120,7 @@ class BufferedStore:
 
     def get_many(self, ids: list[str]) -> dict[str, dict]:
         if not self.merged_reads:
-            self.flush()
+            self._before_base_read("get_many")
             return self.base.get_many(ids)
         out = self.base.get_many([i for i in ids if i not in self._pending and i not in self._dirty])
         for obj_id in ids:

@@ -13,7 +13,6 @@ import string
 import threading
 import time
 
-_ALPHABET = string.ascii_letters + string.digits
 # Ids only need to be unique, not secret: a fast PRNG seeded from the OS (client secrets use `secrets`).
 _rng = random.Random(os.urandom(32))
 

@@ -306,14 +306,14 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
 
     Safe on a running engine: each batch is written in one transaction, and the HTTP server waits
     only while a batch is written. ``progress(done, total)`` is called after every batch. ``now``
-    fixes the clock (tests: same seed and ``now`` → the same history but for ids). ``buffered=False`` writes straight
-    through the store (the benchmark's baseline; same result, slower). ``planner(rng)`` replaces
-    ``plan_payment`` (same plan format) to seed another mix, e.g. the app's Traffic simulator. An
-    exception raised by ``progress`` stops seeding between batches: every committed batch is whole.
-    ``workers`` > 1 (default: one per core for a few batches or more, in a process without other
-    threads — seed_parallel.default_workers) builds batches in that many
-    processes at once (seed_parallel.py) — only for a fresh store in a data dir that no server is
-    using; anything else is seeded here, in this process.
+    fixes the clock (tests: same seed and ``now`` → the same history but for ids).
+    ``buffered=False`` writes straight through the store (the benchmark's baseline; same result,
+    slower). ``planner(rng)`` replaces ``plan_payment`` (same plan format) to seed another mix, e.g.
+    the app's Traffic simulator. An exception raised by ``progress`` stops seeding between batches:
+    every committed batch is whole. ``workers`` > 1 (default: one per core for a few batches or
+    more, in a process without other threads — seed_parallel.default_workers) builds batches in
+    that many processes at once (seed_parallel.py) — only for a fresh store in a data dir that no
+    server is using; anything else is seeded here, in this process.
     """
     rng = random.Random(seed)
     plan = planner or plan_payment
@@ -322,15 +322,15 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
     seeder = _Seeder(_seed_engine(engine, buffer) if buffered else engine, rng, now)
     times = _times(rng, payments, days, now - 120)
     done = 0
-    # A fresh store that no server is using yet (the CLI, the benchmark) may be seeded by several
-    # processes. (Its indexes stay live: with time-ordered ids most index inserts are appends, and
-    # building five indexes after the load, on one core, cost more than it saved — bench/README.)
-    fresh = getattr(engine, "_thread", None) is None and buffered and \
-        engine.store.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is None
     if workers is None:
         workers = default_workers(payments, batch)
+    # A fresh store in a data dir that no server is using yet (the CLI, the benchmark) may be seeded
+    # by several processes. (Its indexes stay live: with time-ordered ids most index inserts are
+    # appends, and building five indexes after the load, on one core, cost more than it saved.)
+    parallel = workers > 1 and buffered and engine.store.path and getattr(engine, "_thread", None) is None \
+        and engine.store.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is None
     with fast_writes(engine.store):
-        if workers > 1 and fresh and engine.store.path:
+        if parallel:
             return seed_parallel(engine, payments, days, seed, now, batch, workers, plan, progress)
         while done < payments:
             size = min(batch, payments - done)

@@ -82,8 +82,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """The stdlib's parse_request for ordinary HTTP/1.x request lines, with a fast header reader
-        (http_headers.py); anything unusual (HTTP/0.9, HTTP/2, bad syntax) goes to the stdlib as is,
-        before its headers are read, so it answers with the stdlib's own errors."""
+        (http_headers.py); anything unusual (HTTP/0.9, HTTP/2, bad syntax) goes to the stdlib's, before
+        its headers are read, whose errors come back through send_error below."""
         words = self.raw_requestline.split()
         if len(words) != 3 or words[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
             return super().parse_request()

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from .. import cards, fees, hooks, ledger
 from .. import formparse as fp
-from ..core import Ctx, job
+from ..core import Ctx, job, private
 from ..errors import InvalidRequest, NotFound
 from ..ids import body_of, new_id
 from ..listing import RENDER_HOOKS, list_response, render
@@ -82,8 +82,7 @@ def _emit(ctx: Ctx, event_type: str, dispute: dict, previous: dict | None = None
 
 def _render_dispute(ctx: Ctx, out: dict) -> None:
     out["balance_transactions"] = [
-        {k: v for k, v in txn.items() if not k.startswith("_")}
-        for txn in (ctx.store.get(t, "balance_transaction") for t in out.get("balance_transactions", []))
+        private(txn) for txn in (ctx.store.get(t, "balance_transaction") for t in out.get("balance_transactions", []))
         if txn is not None]
 
 

@@ -13,7 +13,7 @@ from lib.lifecycle import CONFIRMABLE, PIAction, PIStatus, transition
 
 from .. import cards, currencies, hooks
 from .. import formparse as fp
-from ..core import Ctx
+from ..core import Ctx, private
 from ..errors import InvalidRequest, NotFound, StripeError, unexpected_state
 from ..ids import new_id
 from ..listing import list_response, render
@@ -77,11 +77,7 @@ PAST = {"cancel": "canceled", "capture": "captured"}
 def _state_error(pi: dict, verb: str, allowed: tuple[str, ...]) -> StripeError:
     return unexpected_state(f"You cannot {verb} this PaymentIntent because it has a status of {pi['status']}. "
                             f"Only a PaymentIntent with one of the following statuses may be {PAST[verb]}: "
-                            f"{', '.join(allowed)}.", payment_intent=render_pi(pi))
-
-
-def render_pi(pi: dict) -> dict:
-    return {k: v for k, v in pi.items() if not k.startswith("_")}
+                            f"{', '.join(allowed)}.", payment_intent=private(pi))
 
 
 def new_pi(ctx: Ctx, p: dict) -> dict:
@@ -135,7 +131,7 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
     if pi["status"] not in CONFIRMABLE:
         raise unexpected_state(f"This PaymentIntent's status is {pi['status']}, so it cannot be confirmed. Only a "
                                "PaymentIntent with status requires_payment_method, requires_confirmation or "
-                               "requires_action can be confirmed.", payment_intent=render_pi(pi))
+                               "requires_action can be confirmed.", payment_intent=private(pi))
     pi["next_action"] = None
     for key in ("setup_future_usage", "receipt_email", "capture_method", "shipping"):
         if key in p:
@@ -148,7 +144,7 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
     else:
         raise InvalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method. Update "
                              "the PaymentIntent with a payment_method and then confirm it again.",
-                             code="payment_intent_unexpected_state", payment_intent=render_pi(pi))
+                             code="payment_intent_unexpected_state", payment_intent=private(pi))
     if pm.get("customer") and pm["customer"] != pi.get("customer"):
         raise InvalidRequest("The provided PaymentMethod belongs to a customer; pass that customer to the "
                              "PaymentIntent.", param="payment_method")
@@ -196,10 +192,10 @@ def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | 
             "type": "card_error", "code": failed.code, "decline_code": failed.decline_code,
             "advice_code": failed.advice_code, "message": failed.message, "charge": charge["id"],
             "doc_url": f"https://stripe.com/docs/error-codes/{failed.code.replace('_', '-')}",
-            "param": failed.param, "payment_method": render_pi(pm), "payment_method_type": "card"}
+            "param": failed.param, "payment_method": private(pm), "payment_method_type": "card"}
         move(ctx, pi, PIAction.AUTH_DECLINE if authenticated else PIAction.DECLINE, charge)
-        raise charges.card_error(failed, charge=charge["id"], payment_intent=render_pi(pi),
-                                 payment_method=render_pi(pm), payment_method_type="card")
+        raise charges.card_error(failed, charge=charge["id"], payment_intent=private(pi),
+                                 payment_method=private(pm), payment_method_type="card")
     if manual:
         pi["amount_capturable"] = pi["amount"]
         move(ctx, pi, PIAction.AUTH_SUCCESS_MANUAL if authenticated else PIAction.CONFIRM_SUCCESS_MANUAL, charge)
@@ -227,7 +223,7 @@ def authenticate(ctx: Ctx, pi: dict, success: bool) -> dict:
             "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
             "message": "The provided PaymentMethod has failed authentication. You can provide payment_method_data "
                        "or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
-            "payment_method": render_pi(pm), "payment_method_type": "card"}
+            "payment_method": private(pm), "payment_method_type": "card"}
         move(ctx, pi, PIAction.AUTH_FAIL)
         return pi
     try:
@@ -289,7 +285,7 @@ def update(ctx: Ctx, params: dict, pid: str) -> dict:
     money_fields = {"amount", "currency", "payment_method", "capture_method", "customer"}
     if money_fields & p.keys() and pi["status"] not in editable:
         raise unexpected_state(f"You cannot update this PaymentIntent's {sorted(money_fields & p.keys())[0]} "
-                               f"because it has a status of {pi['status']}.", payment_intent=render_pi(pi))
+                               f"because it has a status of {pi['status']}.", payment_intent=private(pi))
     if "amount" in p or "currency" in p:
         _check_amount(p.get("amount", pi["amount"]), p.get("currency", pi["currency"]))
     if p.get("customer"):
