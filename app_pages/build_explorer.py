@@ -9,8 +9,8 @@ from lib import ui
 from lib.build import explorer, payment_detail
 from lib.build import ui_explorer as view
 from lib.build.ui_common import connected_page
-from lib.lifecycle import STATUS_ORDER
-from lib.sandbox.cards import BRANDS
+from lib.stripe_facts.cards import BRANDS
+from lib.stripe_facts.lifecycle import STATUS_ORDER
 
 conn = connected_page("Payments explorer", "Newest PaymentIntents first, paged through the API (limit/starting_after, "
        "expand data.latest_charge). Open one to see the path it took, every event, its money and what you can "

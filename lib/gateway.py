@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 import stripe
-from stripe._api_version import _ApiVersion
 
 from lib.config import (
     DEFAULT_SANDBOX_DATA_DIR,
@@ -33,6 +32,7 @@ from lib.config import (
 from lib.http_client import GatewayHTTPClient
 from lib.redaction import safe_error_message
 from lib.request_log import REQUEST_LOG, RequestLog
+from lib.stripe_facts.api_version import API_VERSION
 
 __all__ = ["API_VERSION", "Connection", "ConfigError", "HealthStatus", "ReadOnlyError",
            "SandboxUnavailableError", "get_sandbox", "make_client", "open_connection",
@@ -40,7 +40,6 @@ __all__ = ["API_VERSION", "Connection", "ConfigError", "HealthStatus", "ReadOnly
 
 logger = logging.getLogger(__name__)
 
-API_VERSION: Final = _ApiVersion.CURRENT  # the version stripe-python 16.1.0 is generated for
 MAX_NETWORK_RETRIES: Final = 2
 CONNECT_TIMEOUT_S: Final = 3.05
 READ_TIMEOUT_S: Final = 10.0

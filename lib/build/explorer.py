@@ -17,8 +17,8 @@ from typing import Any
 
 import stripe
 
-from lib.lifecycle import FLOW_ORDER
-from lib.sandbox import currencies
+from lib.stripe_facts import currencies
+from lib.stripe_facts.lifecycle import FLOW_ORDER
 
 from .eventlog import as_dict
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import stripe
 
-from lib.lifecycle import CANCELABLE, CAPTURABLE, TRANSITIONS, PIStatus
-from lib.sandbox import currencies
+from lib.stripe_facts import currencies
+from lib.stripe_facts.lifecycle import CANCELABLE, CAPTURABLE, TRANSITIONS, PIStatus
 
 from . import eventlog
 from .eventlog import as_dict

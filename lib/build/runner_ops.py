@@ -16,7 +16,7 @@ import requests
 import stripe
 
 from lib.request_log import mask_form_body, now_utc, path_of
-from lib.sandbox.cards import detect_brand
+from lib.stripe_facts.cards import detect_brand
 
 from .eventlog import as_dict
 from .runner import NeedsPerson, RunState, StepLog

@@ -7,7 +7,7 @@ checks only what is documented and the row's ``note`` says so.
 
 from __future__ import annotations
 
-from lib.sandbox.cards import all_cards
+from lib.stripe_facts.cards import all_cards
 
 from .scenarios import (
     AUTH_FAILED,

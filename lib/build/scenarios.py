@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from lib.sandbox.cards import all_cards
+from lib.stripe_facts.cards import all_cards
 
 GROUPS: tuple[str, ...] = (
     "Success by brand", "Success by country", "Declines", "Radar", "3-D Secure", "Manual & partial capture",

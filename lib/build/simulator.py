@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lib.sandbox import currencies
 from lib.sandbox import seed as sd
+from lib.stripe_facts import currencies
 
 CURRENCY_WEIGHTS = {"usd": 68, "eur": 10, "gbp": 7, "cad": 6, "aud": 5, "jpy": 4}
 SUPPORTED_CURRENCIES = tuple(CURRENCY_WEIGHTS)

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from lib import lifecycle, ui
-from lib.sandbox import currencies
+from lib.stripe_facts import currencies, lifecycle, ui
+from lib.stripe_facts.currencies import format_amount
 
 from . import payment_detail as pd
 from .explorer import card_brand, card_last4
@@ -19,19 +19,15 @@ STATUS_COLORS = {"succeeded": "green", "canceled": "gray", "requires_capture": "
                  "processing": "blue", "requires_payment_method": "red", "requires_confirmation": "violet"}
 
 
-def _money(amount: int | None, currency: str) -> str:
-    return currencies.format_amount(int(amount or 0), currency)
-
-
 def summary(d: pd.Detail) -> None:
     pi, cur = d.pi, d.pi["currency"]
     st.badge(lifecycle.PIStatus(pi["status"]).label, color=STATUS_COLORS.get(pi["status"], "gray"))  # type: ignore[arg-type]
     cols = st.columns(4)
-    cols[0].metric("Amount", _money(pi["amount"], cur))
-    cols[1].metric("Received", _money(pi.get("amount_received"), cur))
-    cols[2].metric("Capturable", _money(pi.get("amount_capturable"), cur))
+    cols[0].metric("Amount", format_amount(pi["amount"], cur))
+    cols[1].metric("Received", format_amount(pi.get("amount_received"), cur))
+    cols[2].metric("Capturable", format_amount(pi.get("amount_capturable"), cur))
     charge = d.charge or {}
-    cols[3].metric("Refunded", _money(charge.get("amount_refunded"), cur))
+    cols[3].metric("Refunded", format_amount(charge.get("amount_refunded"), cur))
     brand = card_brand(pi)
     customer = pi.get("customer") if isinstance(pi.get("customer"), str) else (pi.get("customer") or {}).get("id")
     st.caption(" · ".join(filter(None, (
@@ -67,14 +63,14 @@ def timeline(d: pd.Detail) -> None:
 def related(d: pd.Detail) -> None:
     cur = d.pi["currency"]
     st.markdown("**Charges** (one per confirmation attempt)")
-    st.dataframe([{"id": c["id"], "status": c.get("status"), "amount": _money(c.get("amount"), cur),
-                   "captured": c.get("captured"), "refunded": _money(c.get("amount_refunded"), cur),
+    st.dataframe([{"id": c["id"], "status": c.get("status"), "amount": format_amount(c.get("amount"), cur),
+                   "captured": c.get("captured"), "refunded": format_amount(c.get("amount_refunded"), cur),
                    "disputed": c.get("disputed"), "failure": c.get("failure_code") or "",
                    "outcome": (c.get("outcome") or {}).get("seller_message") or "", "created": when(c.get("created"))}
                   for c in d.charges] or [{"id": "none"}], hide_index=True, width="stretch", key="explorer_charges")
     st.markdown("**Refunds**")
     if d.refunds:
-        st.dataframe([{"id": r["id"], "status": r.get("status"), "amount": _money(r.get("amount"), cur),
+        st.dataframe([{"id": r["id"], "status": r.get("status"), "amount": format_amount(r.get("amount"), cur),
                        "reason": r.get("reason") or "", "failure": r.get("failure_reason") or "",
                        "created": when(r.get("created"))} for r in d.refunds], hide_index=True, width="stretch",
                      key="explorer_refunds")
@@ -83,7 +79,7 @@ def related(d: pd.Detail) -> None:
     st.markdown("**Disputes**")
     if d.disputes:
         st.dataframe([{"id": x["id"], "status": x.get("status"), "reason": x.get("reason"),
-                       "amount": _money(x.get("amount"), cur),
+                       "amount": format_amount(x.get("amount"), cur),
                        "kind": ((x.get("payment_method_details") or {}).get("card") or {}).get("case_type"),
                        "refundable": x.get("is_charge_refundable"),
                        "evidence due": when((x.get("evidence_details") or {}).get("due_by"))} for x in d.disputes],
@@ -101,7 +97,7 @@ def balance(d: pd.Detail) -> None:
     cur = d.balance_transactions[0].get("currency") or "usd"
     fee = sum(int(b.get("fee") or 0) for b in d.balance_transactions)
     net = sum(int(b.get("net") or 0) for b in d.balance_transactions)
-    st.caption(f"Total fees {_money(fee, cur)} · net effect on your balance {_money(net, cur)} (settlement "
+    st.caption(f"Total fees {format_amount(fee, cur)} · net effect on your balance {format_amount(net, cur)} (settlement "
                f"currency {cur.upper()}).")
 
 

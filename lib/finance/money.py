@@ -1,96 +1,29 @@
-"""Money in minor units: exponents per currency and display formatting.
+"""Money for the finance warehouse: exact major units and the same rules as SQL expressions.
 
-Stripe amounts are integers in the currency's smallest unit. Most currencies have two decimals,
-the zero-decimal ones (JPY, KRW, ...) none, and BHD/JOD/KWD/OMR/TND three. ISK is sent to Stripe
-with two decimals (the amount must be divisible by 100) but is displayed without decimals.
-
-If the sandbox's formatter (``lib.sandbox.currencies.format_amount``) exists it is used, so the
-whole app formats money one way; this module's own rules are the fallback.
+Display formatting is not here: the one amount formatter is
+:func:`lib.stripe_facts.currencies.format_amount`, re-exported below for the finance UI.
 """
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 
-ZERO_DECIMAL = frozenset({
-    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-    "xaf", "xof", "xpf",
-})
-THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
-# Sent with two decimals, shown with none (Stripe requires the amount to be divisible by 100).
-TWO_DECIMAL_SHOWN_WHOLE = frozenset({"isk"})
+from lib.stripe_facts import currencies
+from lib.stripe_facts.currencies import format_amount
 
-SYMBOLS = {
-    "usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩", "cny": "CN¥",
-    "aud": "A$", "cad": "CA$", "nzd": "NZ$", "hkd": "HK$", "sgd": "SGD ", "chf": "CHF ",
-    "brl": "R$", "mxn": "MX$",
-}
+__all__ = ["exponent", "exponent_sql", "format_amount", "format_rate", "major_sql", "to_major"]
 
 
-@functools.cache
-def _shared_exponent():
-    try:
-        from lib.sandbox.currencies import exponent as shared  # type: ignore[import-not-found]
-    except Exception:  # noqa: BLE001 - optional
-        return None
-    return shared
-
-
-def exponent(currency: str) -> int:
-    """Number of minor-unit digits Stripe uses for ``currency`` (0, 2 or 3)."""
+def exponent(currency: str | None) -> int:
+    """Minor-unit digits of the API amount (0, 2 or 3); 2 for a currency we do not know, so a
+    warehouse row in an unexpected currency still shows a number."""
     cur = (currency or "").lower()
-    shared = _shared_exponent()
-    if shared is not None:
-        try:
-            return int(shared(cur))
-        except Exception:  # noqa: BLE001 - unknown currency there: use our rules
-            pass
-    if cur in ZERO_DECIMAL:
-        return 0
-    if cur in THREE_DECIMAL:
-        return 3
-    return 2
+    return currencies.exponent(cur) if cur in currencies.SUPPORTED else 2
 
 
 def to_major(amount: int, currency: str) -> Decimal:
     """Minor units -> exact major-unit Decimal (``1099, 'usd'`` -> ``Decimal('10.99')``)."""
     return Decimal(int(amount)).scaleb(-exponent(currency))
-
-
-def _fallback_format(amount: int, currency: str) -> str:
-    cur = (currency or "").lower()
-    value = to_major(amount, cur)
-    shown = 0 if cur in TWO_DECIMAL_SHOWN_WHOLE else exponent(cur)
-    sign = "-" if value < 0 else ""
-    number = f"{abs(value):,.{shown}f}"
-    symbol = SYMBOLS.get(cur)
-    if symbol:
-        return f"{sign}{symbol}{number}"
-    return f"{sign}{number} {cur.upper()}"
-
-
-@functools.cache
-def _shared_formatter():
-    try:
-        from lib.sandbox.currencies import format_amount as shared  # type: ignore[import-not-found]
-    except Exception:  # noqa: BLE001 - the shared formatter is optional
-        return None
-    return shared
-
-
-def format_amount(amount: int | None, currency: str | None) -> str:
-    """Display string for an amount in minor units, e.g. ``(1099, 'usd')`` -> ``'$10.99'``,
-    ``(500, 'jpy')`` -> ``'¥500'``, ``(5120, 'kwd')`` -> ``'5.120 KWD'``."""
-    if amount is None or currency is None:
-        return "–"
-    shared = _shared_formatter()
-    if shared is not None:
-        try:
-            return str(shared(int(amount), currency))
-        except Exception:  # noqa: BLE001 - fall back to our own rules
-            pass
-    return _fallback_format(int(amount), currency)
 
 
 def format_rate(rate: float | None, digits: int = 2) -> str:
@@ -102,9 +35,8 @@ def format_rate(rate: float | None, digits: int = 2) -> str:
 
 def exponent_sql(column: str) -> str:
     """A SQL expression giving the minor-unit exponent of the currency in ``column``."""
-    candidates = ZERO_DECIMAL | THREE_DECIMAL | TWO_DECIMAL_SHOWN_WHOLE
-    zero = sorted(c for c in candidates if exponent(c) == 0)
-    three = sorted(c for c in candidates if exponent(c) == 3)
+    zero = sorted(c for c in currencies.SUPPORTED if exponent(c) == 0)
+    three = sorted(c for c in currencies.SUPPORTED if exponent(c) == 3)
 
     def lst(items: list[str]) -> str:
         return ", ".join(f"'{c}'" for c in items) or "NULL"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from lib.sandbox import currencies
+from lib.stripe_facts import currencies
 
 # The picker's currencies: the common ones plus one of each unusual kind.
 CURRENCIES: tuple[str, ...] = ("usd", "eur", "gbp", "cad", "aud", "chf", "inr", "brl", "jpy", "krw", "kwd", "isk")
@@ -34,18 +34,6 @@ class AmountCheck:
         return unit_note(self.currency)
 
 
-def display_amount(amount: int, currency: str) -> str:
-    """Like ``currencies.format_amount`` but ISK/UGX show whole units ("ISK 3,500", not "ISK 3,500.00")."""
-    c = currency.lower()
-    try:
-        if c in currencies.DIVISIBLE_BY_100:
-            whole = f"{abs(int(amount)) // 100:,}"
-            return ("-" if int(amount) < 0 else "") + f"{currencies.symbol(c)} {whole}"
-        return currencies.format_amount(int(amount), c)
-    except ValueError:
-        return f"{amount} {c.upper()} (smallest units)"
-
-
 def unit_note(currency: str) -> str:
     """One line on how this currency's amounts are written in the API."""
     c = currency.lower()
@@ -53,7 +41,7 @@ def unit_note(currency: str) -> str:
     upper = c.upper()
     if c in currencies.DIVISIBLE_BY_100:
         return (f"{upper} is zero-decimal in practice, but the API takes it ×100 for backwards compatibility: "
-                f"{display_amount(500, c)} is sent as 500 and must be divisible by 100.")
+                f"{currencies.format_amount(500, c)} is sent as 500 and must be divisible by 100.")
     if e == 0:
         return f"{upper} has no minor unit: 500 means {currencies.format_amount(500, c)} (not 5.00)."
     if e == 3:
@@ -75,7 +63,7 @@ def parse_amount(text: str | None, currency: str) -> AmountCheck:
     if c not in currencies.SUPPORTED:
         return AmountCheck(False, None, c, error=f"{currency!r} is not a currency Stripe supports.", code="invalid_currency")
     raw = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    fmt = display_amount
+    fmt = currencies.format_amount
     if not raw:
         return AmountCheck(False, None, c, error="Enter an amount.")
     if len(raw) > MAX_INPUT_CHARS:
@@ -135,7 +123,7 @@ def parse_refund(text: str | None, currency: str, remaining: int) -> AmountCheck
         return AmountCheck(False, None, c, error="Nothing is left to refund on this payment.")
     raw = (text or "").strip()
     if not raw:
-        return AmountCheck(True, remaining, c, display=display_amount(remaining, c))
+        return AmountCheck(True, remaining, c, display=currencies.format_amount(remaining, c))
     check = parse_amount(raw, c)
     if check.code == "parameter_invalid_integer":
         return AmountCheck(False, None, c, error="A refund must be more than zero.")
@@ -146,7 +134,7 @@ def parse_refund(text: str | None, currency: str, remaining: int) -> AmountCheck
             return check
         minor = int(value) * 100 if c in currencies.DIVISIBLE_BY_100 else currencies.major_to_minor(value, c)
         if minor > remaining:
-            return AmountCheck(False, None, c, error=f"You can refund at most {display_amount(remaining, c)} "
+            return AmountCheck(False, None, c, error=f"You can refund at most {currencies.format_amount(remaining, c)} "
                                "(what is left of the payment).")
-        return AmountCheck(True, minor, c, display=display_amount(minor, c))
+        return AmountCheck(True, minor, c, display=currencies.format_amount(minor, c))
     return check

@@ -20,7 +20,7 @@ import stripe
 from lib.learn import receipts
 from lib.learn.api import ApiCall, record_call
 from lib.learn.store import MerchantDB
-from lib.sandbox.cards import DISPLAY_BRAND
+from lib.stripe_facts.cards import DISPLAY_BRAND
 
 DESCRIPTION = "Payment Flow Lab order"
 WINNING_EVIDENCE = "winning_evidence"

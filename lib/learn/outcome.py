@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.learn.api import ApiCall
-from lib.lifecycle_labels import GENERIC_CUSTOMER_MESSAGE, decline_explanation
+from lib.stripe_facts.labels import GENERIC_CUSTOMER_MESSAGE, decline_explanation
 
 ADVICE = {
     "try_again_later": "Retrying later may work (e.g. the customer moves money in); don't hammer the card.",

@@ -5,20 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lib.learn.amounts import display_amount
+from lib.stripe_facts.currencies import format_amount
 
 SHOP_NAME = "Payment Flow Lab shop"
 ITEM = "1 × Payment Flow Lab sticker pack"
 
 
-def money(amount: int, currency: str) -> str:
-    return display_amount(amount, currency)
-
-
 def render_receipt(order: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) of the receipt for a paid order."""
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(order.get("paid_at") or time.time()))
-    total = money(order["amount"], order["currency"])
+    total = format_amount(order["amount"], order["currency"])
     lines = [
         f"Thank you for your order {order['id']}!",
         "",
@@ -35,14 +31,14 @@ def render_receipt(order: dict[str, Any]) -> tuple[str, str]:
 
 
 def render_refund_note(order: dict[str, Any], refund_id: str, amount: int) -> tuple[str, str]:
-    value = money(amount, order["currency"])
+    value = format_amount(amount, order["currency"])
     body = (f"We refunded {value} for order {order['id']} (refund {refund_id}).\n"
             "Card refunds take 5–10 business days to appear on your statement.")
     return f"Refund of {value} for order {order['id']}", body
 
 
 def render_refund_failed_note(order: dict[str, Any], refund_id: str, amount: int, reason: str | None) -> tuple[str, str]:
-    value = money(amount, order["currency"])
+    value = format_amount(amount, order["currency"])
     body = (f"INTERNAL: refund {refund_id} of {value} for order {order['id']} failed "
             f"({reason or 'unknown reason'}). The money came back to our balance; contact the customer "
             "to return it another way (bank transfer, store credit).")

@@ -1,4 +1,4 @@
-"""The walkthrough's test-card picker, built from the sandbox's card table (lib.sandbox.cards).
+"""The walkthrough's test-card picker, built from the sandbox's card table (lib.stripe_facts.cards).
 
 Card *numbers* never travel through Streamlit: the picker sends the card form only a ``key``,
 and the form (an iframe) looks the number up in ``cards.json``, a static file served over HTTP
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.sandbox import cards
+from lib.stripe_facts import cards
 
 CATALOG_FILE = "cards.json"
 _LONG_NUMBER_RE = re.compile(r"\d{12,}")

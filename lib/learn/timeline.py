@@ -11,8 +11,8 @@ from typing import Any
 
 import stripe
 
-from lib.lifecycle import PIStatus
 from lib.redaction import safe_error_message
+from lib.stripe_facts.lifecycle import PIStatus
 
 MAX_PAGES = 5
 EVENT_NOTES = {

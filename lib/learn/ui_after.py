@@ -12,7 +12,8 @@ from lib.learn.flow import DATABASE, PROCESSOR, SERVER
 from lib.learn.outcome import challenge_url
 from lib.learn.store import MerchantDB, get_db
 from lib.learn.webhook_server import WebhookServer
-from lib.lifecycle import DisputeStatus, RefundStatus
+from lib.stripe_facts.currencies import format_amount
+from lib.stripe_facts.lifecycle import DisputeStatus, RefundStatus
 
 EXPLORER_PAGE = "app_pages/build_explorer.py"
 EVENTS_PAGE = "app_pages/build_events.py"
@@ -48,8 +49,8 @@ def step7(conn: Any, db: MerchantDB, server: WebhookServer) -> None:
 def _refunds(conn: Any, db: MerchantDB, order: dict[str, Any]) -> None:
     remaining = order["amount"] - order["amount_refunded"]
     c = order["currency"]
-    st.markdown(f"Paid **{amounts.display_amount(order['amount'], c)}**, refunded "
-                f"**{amounts.display_amount(order['amount_refunded'], c)}**, left **{amounts.display_amount(remaining, c)}**.")
+    st.markdown(f"Paid **{format_amount(order['amount'], c)}**, refunded "
+                f"**{format_amount(order['amount_refunded'], c)}**, left **{format_amount(remaining, c)}**.")
     if st.session_state.pop("learn_refund_clear", False):
         st.session_state.learn_refund_text = ""
     text = st.text_input("Amount to refund (empty = everything that is left)", key="learn_refund_text",
@@ -84,7 +85,7 @@ def _refunds(conn: Any, db: MerchantDB, order: dict[str, Any]) -> None:
             st.json(last.response or {}, expanded=1)
     rows = db.refunds(order["id"])
     if rows:
-        st.dataframe([{"refund": r["id"], "amount": amounts.display_amount(r["amount"], c), "status": r["status"],
+        st.dataframe([{"refund": r["id"], "amount": format_amount(r["amount"], c), "status": r["status"],
                        "meaning": RefundStatus(r["status"]).explanation if r["status"] in RefundStatus._value2member_map_
                        else "", "failure reason": r["failure_reason"] or ""} for r in rows], hide_index=True, width="stretch")
     if any(r["status"] == "failed" for r in rows):
@@ -105,7 +106,7 @@ def _disputes(conn: Any, server: WebhookServer, order: dict[str, Any]) -> None:
     meaning = DisputeStatus(status).explanation if status in DisputeStatus._value2member_map_ else ""
     box = st.success if status in ("won", "warning_closed") else st.error if status == "lost" else st.warning
     box(f"**Dispute `{dispute['id']}`: {status.replace('_', ' ')}** — reason `{dispute.get('reason')}`, "
-        f"{amounts.display_amount(int(dispute.get('amount') or 0), dispute.get('currency', 'usd'))}. {meaning}")
+        f"{format_amount(int(dispute.get('amount') or 0), dispute.get('currency', 'usd'))}. {meaning}")
     if status in ("needs_response", "warning_needs_response"):
         st.markdown("Answer with evidence. In test mode the text `winning_evidence` or `losing_evidence` decides it.")
         cols = st.columns(2)

@@ -16,6 +16,7 @@ from lib.learn.outcome import client_error_message
 from lib.learn.store import get_db
 from lib.learn.ui_card_form import STRIPE_JS, UNAVAILABLE, card_form, processor_kind
 from lib.learn.webhook_server import WebhookServer
+from lib.stripe_facts.currencies import format_amount
 
 CHECKS = [
     ("Card number", "digits only, the right length for the brand (15 for Amex, 16 for most), and the Luhn "
@@ -201,7 +202,7 @@ def step3(conn: Any, server: WebhookServer) -> None:
     check = amounts.parse_amount(text, currency)
     if locked:
         check = amounts.AmountCheck(True, pay.order["amount"], pay.order["currency"],
-                                    amounts.display_amount(pay.order["amount"], pay.order["currency"]))
+                                    format_amount(pay.order["amount"], pay.order["currency"]))
         st.caption(f"This order's amount is fixed at **{check.display}** (order `{pay.order['id']}`).")
     st.caption(amounts.unit_note(check.currency))
     if not check.ok:

@@ -11,11 +11,11 @@ import streamlit as st
 
 from lib.learn import flow, merchant, testcards, timeline, webhook_demo
 from lib.learn import ui_state as S
-from lib.learn.amounts import display_amount
 from lib.learn.flow import BROWSER, DATABASE, PROCESSOR, SERVER
 from lib.learn.store import MerchantDB
 from lib.learn.webhook_server import WebhookServer, WebhookStatus
-from lib.lifecycle import PIStatus, graphviz_dot
+from lib.stripe_facts.currencies import format_amount
+from lib.stripe_facts.lifecycle import PIStatus, graphviz_dot
 
 WATCH_EVERY_S = 1.5
 WATCH_GIVE_UP_S = 120
@@ -52,7 +52,7 @@ def flow_panel(db: MerchantDB) -> None:
 
 
 def _dot(current: str | None, path: list[str]) -> str:
-    """lib.lifecycle's diagram, laid out top-to-bottom for the side column; only the edges this
+    """lib.stripe_facts.lifecycle's diagram, laid out top-to-bottom for the side column; only the edges this
     payment took keep their labels (the rest would be unreadable at this size)."""
     lines = []
     for line in graphviz_dot(current, path).splitlines():
@@ -92,8 +92,8 @@ def database_panel(db: MerchantDB) -> None:
     if not orders:
         tabs[0].caption("No orders yet: the first one is written when you press Pay (step 3).")
     tabs[0].dataframe([{**{k: o[k] or "" for k in ("id", "status", "payment_intent", "paid_via", "card")},
-                        "amount": display_amount(o["amount"], o["currency"]),
-                        "refunded": display_amount(o["amount_refunded"], o["currency"]),
+                        "amount": format_amount(o["amount"], o["currency"]),
+                        "refunded": format_amount(o["amount_refunded"], o["currency"]),
                         "dispute": o["dispute_status"] or "", "fulfilled": bool(o["fulfilled_at"])} for o in orders],
                       hide_index=True, width="stretch") if orders else None
     if order:

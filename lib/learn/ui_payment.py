@@ -10,10 +10,10 @@ import streamlit as st
 from lib.config import mask_key
 from lib.learn import merchant, snippets
 from lib.learn import ui_state as S
-from lib.learn.amounts import display_amount
 from lib.learn.outcome import ADVICE, Outcome, classify
 from lib.learn.store import MerchantDB
-from lib.lifecycle import PIStatus
+from lib.stripe_facts.currencies import format_amount
+from lib.stripe_facts.lifecycle import PIStatus
 
 CHALLENGE_HEIGHT = 340
 
@@ -144,7 +144,7 @@ def step6(conn: Any, db: MerchantDB, server_url: str) -> None:
 
 
 def _paid(db: MerchantDB, order: dict[str, Any], server_url: str) -> None:
-    st.success(f"**Order `{order['id']}` is paid: {display_amount(order['amount'], order['currency'])}.**")
+    st.success(f"**Order `{order['id']}` is paid: {format_amount(order['amount'], order['currency'])}.**")
     left, right = st.columns(2)
     with left:
         st.markdown("**① The API response / browser**")

@@ -26,6 +26,7 @@ import stripe
 
 from lib.learn import receipts
 from lib.learn.store import DuplicateEvent, MerchantDB
+from lib.stripe_facts.currencies import format_amount
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class WebhookHandler:
             refunds = ((obj.get("refunds") or {}).get("data") or []) if isinstance(obj.get("refunds"), dict) else []
             for refund in refunds:
                 self._refund(refund, order)
-            return f"charge refunded: {receipts.money(int(obj.get('amount_refunded') or 0), order['currency'])} in total"
+            return f"charge refunded: {format_amount(int(obj.get('amount_refunded') or 0), order['currency'])} in total"
         if event_type.startswith("charge.dispute."):
             status = str(obj.get("status") or "")
             db.update_order(oid, dispute_status=status)

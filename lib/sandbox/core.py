@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.stripe_facts.api_version import API_VERSION
+
 from .ids import body_of, new_id, random_body
 from .store import Store, dumps
 
 log = logging.getLogger("sandbox")
 
-API_VERSION = "2026-10-28.endive"
 
 JobHandler = Callable[["Ctx", dict], None]
 JOBS: dict[str, JobHandler] = {}

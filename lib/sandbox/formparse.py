@@ -131,7 +131,7 @@ def enum(*values: str) -> Validator:
 
 
 def currency(value: Any, path: str) -> str:
-    from .currencies import SUPPORTED  # local import: data module
+    from lib.stripe_facts.currencies import SUPPORTED  # local import: data module
 
     if not isinstance(value, str) or value.lower() not in SUPPORTED:
         raise InvalidRequest(f"Invalid currency: {str(value)[:20].lower()}. Stripe currently supports these "

@@ -7,7 +7,8 @@ a teaching choice, documented in the README; seeded history uses ``available_on 
 
 from __future__ import annotations
 
-from . import currencies, fees
+from lib.stripe_facts import currencies, fees
+
 from .core import Ctx, job
 from .ids import body_of, new_id
 

@@ -49,7 +49,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import currencies
+from lib.stripe_facts import currencies
+
 from .bulkstore import BufferedStore, fast_writes
 from .core import Engine
 from .errors import StripeError

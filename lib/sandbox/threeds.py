@@ -12,7 +12,8 @@ import html
 import uuid
 from urllib.parse import urlencode
 
-from . import cards, currencies
+from lib.stripe_facts import cards, currencies
+
 from .core import Ctx
 from .errors import InvalidRequest
 from .ids import new_id

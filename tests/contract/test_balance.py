@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 import stripe
 
-from lib.sandbox import currencies, fees
+from lib.stripe_facts import currencies, fees
 from tests.contract.money_helpers import (
     all_balance_transactions,
     balance_matches_ledger,

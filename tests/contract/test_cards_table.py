@@ -2,7 +2,7 @@
 
 Cards with a ``pm_card_*`` id are used by id; cards that only have a number go through the browser
 path (a PaymentMethod created from the raw number with a publishable key). Expectations come from
-:mod:`lib.sandbox.cards` (the table), and the decline/radar rows are also pinned to the values
+:mod:`lib.stripe_facts.cards` (the table), and the decline/radar rows are also pinned to the values
 written in TEST_MODE.md §1.5/§1.6, so the table itself cannot drift unnoticed.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from lib.sandbox import cards
-from lib.sandbox.cards import TestCard
+from lib.stripe_facts import cards
+from lib.stripe_facts.cards import TestCard
 
 from .sandbox_http import PUBLISHABLE, answer_challenge, client
 

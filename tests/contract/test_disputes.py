@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from lib.sandbox import fees
+from lib.stripe_facts import fees
 from tests.contract.money_helpers import error_of, event_types, events_for, pay, wait_for_jobs
 
 DISPUTE_FIELDS = {"amount", "balance_transactions", "charge", "created", "currency", "enhanced_eligibility_types",

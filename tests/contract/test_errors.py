@@ -8,7 +8,7 @@ import socket
 import pytest
 import stripe
 
-from lib.sandbox import currencies
+from lib.stripe_facts import currencies
 
 from .sandbox_http import assert_error_shape, raw
 

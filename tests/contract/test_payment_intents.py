@@ -13,9 +13,9 @@ import json
 import pytest
 import stripe
 
-from lib.lifecycle import CANCELABLE, TRANSITIONS, PIAction, PIStatus, unexpected_state_message
-from lib.sandbox import cards
 from lib.sandbox.server import mask
+from lib.stripe_facts import cards
+from lib.stripe_facts.lifecycle import CANCELABLE, TRANSITIONS, PIAction, PIStatus, unexpected_state_message
 from tests.reference import fixtures
 
 from .sandbox_http import (

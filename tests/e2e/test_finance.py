@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from lib.sandbox.currencies import format_amount
+from lib.stripe_facts.currencies import format_amount
 
 from .conftest import PROJECT_ROOT, assert_no_exception, save_screenshot, streamlit_server, wait_for_page
 

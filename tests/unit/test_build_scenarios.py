@@ -7,8 +7,8 @@ import re
 import pytest
 
 from lib.build import runner_ops, scenarios
-from lib.sandbox.cards import all_cards
 from lib.sandbox.webhooks import KNOWN_EVENT_TYPES
+from lib.stripe_facts.cards import all_cards
 
 CATALOG = scenarios.catalog()
 

@@ -1,4 +1,4 @@
-"""Test-card table and helpers (lib.sandbox.cards) against TEST_MODE.md §1."""
+"""Test-card table and helpers (lib.stripe_facts.cards) against TEST_MODE.md §1."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from lib.sandbox import cards
-from lib.sandbox.cards import (
+from lib.stripe_facts import cards
+from lib.stripe_facts.cards import (
     all_cards,
     card_by_number,
     card_by_pm_id,

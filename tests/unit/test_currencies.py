@@ -1,4 +1,4 @@
-"""Currencies (lib.sandbox.currencies) against TEST_MODE.md §5.4–§5.5."""
+"""Currencies (lib.stripe_facts.currencies) against TEST_MODE.md §5.4–§5.5."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from lib.sandbox import currencies as cur
+from lib.stripe_facts import currencies as cur
 
 
 def test_sets():
@@ -105,8 +105,29 @@ def test_format_amount():
     assert cur.format_amount(123450, "eur") == "€1,234.50"
     assert cur.format_amount(-300, "usd") == "-$3.00"
     assert cur.format_amount(0, "gbp") == "£0.00"
-    assert cur.format_amount(500, "isk") == "ISK 5.00"
     assert cur.symbol("usd") == "$" and cur.symbol("kwd") == "KWD"
+
+
+# TEST_MODE.md §5.4, written out by hand: the API amount and what a person reads.
+#   "¥500 → 500"; "5 ISK → 500" (ISK/UGX: 2-decimal amounts, whole units); "5.124 KWD → 5120";
+#   HUF takes 2-decimal amounts; the Dashboard shows whole forints.
+@pytest.mark.parametrize(("minor", "currency", "shown"), [
+    (500, "jpy", "¥500"), (500, "isk", "ISK 5"), (350000, "isk", "ISK 3,500"), (10000, "ugx", "UGX 100"),
+    (5120, "kwd", "KWD 5.120"), (17500, "huf", "HUF 175"), (17550, "huf", "HUF 175.50"),
+    (2500, "usd", "$25.00"), (-1, "usd", "-$0.01"), (1234, "xyz", "XYZ 12.34"),
+])
+def test_the_one_formatter_shows_amounts_as_stripe_does(minor, currency, shown):
+    assert cur.format_amount(minor, currency) == shown
+
+
+def test_the_one_formatter_never_raises_on_missing_values():
+    assert cur.format_amount(None, "usd") == "–" and cur.format_amount(100, None) == "–"
+
+
+def test_every_money_formatter_in_the_app_is_the_one():
+    from lib.finance import money
+
+    assert money.format_amount is cur.format_amount
 
 
 def test_major_minor_round_trip():

@@ -1,4 +1,4 @@
-"""Fees (lib.sandbox.fees) against the TEST_MODE.md §5.3 worked examples."""
+"""Fees (lib.stripe_facts.fees) against the TEST_MODE.md §5.3 worked examples."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from lib.sandbox import fees
-from lib.sandbox.cards import card_by_pm_id
+from lib.stripe_facts import fees
+from lib.stripe_facts.cards import card_by_pm_id
 
 
 @pytest.mark.parametrize("amount,country,currency,fee,net", [

@@ -10,7 +10,8 @@ import pytest
 from lib.learn import amounts, flow, snippets, testcards
 from lib.learn.merchant import create_params
 from lib.learn.ui_card_form import FORM_DIR, STRIPE_JS, UNAVAILABLE, processor_kind
-from lib.sandbox import cards, currencies
+from lib.stripe_facts import cards, currencies
+from lib.stripe_facts.currencies import format_amount
 
 
 @pytest.mark.parametrize(("text", "currency", "minor"), [
@@ -47,9 +48,9 @@ def test_invalid_amounts_are_explained(text, currency, needle, code):
 
 
 def test_zero_decimal_currencies_display_correctly():
-    assert amounts.display_amount(3500, "jpy") == "¥3,500"
-    assert amounts.display_amount(350000, "isk") == "ISK 3,500"
-    assert amounts.display_amount(7500, "kwd") == "KWD 7.500"
+    assert format_amount(3500, "jpy") == "¥3,500"
+    assert format_amount(350000, "isk") == "ISK 3,500"
+    assert format_amount(7500, "kwd") == "KWD 7.500"
     assert "no minor unit" in amounts.unit_note("jpy") and "divisible by 100" in amounts.unit_note("isk")
     for c in amounts.CURRENCIES:
         assert amounts.parse_amount(amounts.default_amount_text(c), c).ok, c

@@ -14,7 +14,7 @@ from lib.learn import merchant, timeline
 from lib.learn.outcome import classify
 from lib.learn.store import MerchantDB
 from lib.learn.testcards import picker_cards
-from lib.lifecycle_labels import GENERIC_CUSTOMER_MESSAGE
+from lib.stripe_facts.labels import GENERIC_CUSTOMER_MESSAGE
 
 RETURN_URL = "http://127.0.0.1:9/return"
 

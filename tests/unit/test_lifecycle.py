@@ -1,11 +1,11 @@
-"""The PaymentIntent lifecycle table (lib.lifecycle) against TEST_MODE.md §2.2, §2.5, §2.6."""
+"""The PaymentIntent lifecycle table (lib.stripe_facts.lifecycle) against TEST_MODE.md §2.2, §2.5, §2.6."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib import lifecycle as lc
-from lib.lifecycle import (
+from lib.stripe_facts import lifecycle as lc
+from lib.stripe_facts.lifecycle import (
     CANCELABLE,
     CAPTURABLE,
     CONFIRMABLE,
@@ -158,7 +158,7 @@ def test_decline_explanations():
         merchant, customer = lc.DECLINE_EXPLANATIONS[code]
         assert customer == generic_customer == "Your card was declined."
         assert merchant
-    from lib.sandbox.cards import all_cards
+    from lib.stripe_facts.cards import all_cards
     codes = {c.decline.decline_code or c.decline.code for c in all_cards() if c.decline}
     codes |= {c.decline_after_auth.decline_code for c in all_cards() if c.decline_after_auth}
     assert codes <= set(lc.DECLINE_EXPLANATIONS)

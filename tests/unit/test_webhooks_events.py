@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import stripe
 
-from lib.lifecycle import TRANSITIONS
 from lib.sandbox import open_engine, webhooks
 from lib.sandbox import seed as seeding
 from lib.sandbox.resources import events
+from lib.stripe_facts.lifecycle import TRANSITIONS
 
 SANDBOX = Path(__file__).resolve().parents[2] / "lib" / "sandbox"
 

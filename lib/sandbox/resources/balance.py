@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import currencies
+from lib.stripe_facts import currencies
+
 from .. import formparse as fp
 from ..core import Ctx
 from ..ledger import balance_totals

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .. import currencies
+from lib.stripe_facts import currencies
+
 from .. import formparse as fp
 from ..core import Ctx
 from ..errors import NotFound

@@ -9,9 +9,11 @@ PaymentIntents: it cannot do 3-D Secure, so a card that needs authentication fai
 
 from __future__ import annotations
 
-from .. import cards, currencies, hooks, ledger
+from lib.stripe_facts import cards, currencies
+from lib.stripe_facts.cards import Decline
+
 from .. import formparse as fp
-from ..cards import Decline
+from .. import hooks, ledger
 from ..core import Ctx, private
 from ..errors import CardError, InvalidRequest, NotFound
 from ..ids import body_of, new_id

@@ -36,8 +36,10 @@ an inquiry escalates (§4.3).
 
 from __future__ import annotations
 
-from .. import cards, fees, hooks, ledger
+from lib.stripe_facts import cards, fees
+
 from .. import formparse as fp
+from .. import hooks, ledger
 from ..core import Ctx, job, private
 from ..errors import InvalidRequest, NotFound
 from ..ids import body_of, new_id

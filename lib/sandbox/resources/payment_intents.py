@@ -1,6 +1,6 @@
 """PaymentIntents: create, retrieve, update, confirm, capture, cancel, list.
 
-Every status change goes through ``lib.lifecycle`` — the one table of states, transitions and the
+Every status change goes through ``lib.stripe_facts.lifecycle`` — the one table of states, transitions and the
 events that announce them, shared with the app's diagrams and walkthrough — so the sandbox cannot
 drift from what the app teaches.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import secrets
 
-from lib.lifecycle import CONFIRMABLE, PIAction, PIStatus, transition
+from lib.stripe_facts import cards, currencies
+from lib.stripe_facts.lifecycle import CONFIRMABLE, PIAction, PIStatus, transition
 
-from .. import cards, currencies, hooks
 from .. import formparse as fp
+from .. import hooks
 from ..core import Ctx, private
 from ..errors import InvalidRequest, NotFound, StripeError, unexpected_state
 from ..ids import new_id

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from .. import cards
+from lib.stripe_facts import cards
+
 from .. import formparse as fp
 from ..core import Ctx
 from ..errors import CardError, InvalidRequest, NotFound

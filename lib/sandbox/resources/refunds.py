@@ -31,8 +31,10 @@ Rules from TEST_MODE.md §3 (messages are the recorded ones where §3.3 / the pr
 
 from __future__ import annotations
 
-from .. import cards, currencies, ledger
+from lib.stripe_facts import cards, currencies
+
 from .. import formparse as fp
+from .. import ledger
 from ..core import Ctx, job
 from ..errors import InvalidRequest, NotFound, ParamError
 from ..ids import body_of, new_id, random_body

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import cards
+from lib.stripe_facts import cards
+
 from .. import formparse as fp
 from ..core import Ctx
 from ..errors import NotFound

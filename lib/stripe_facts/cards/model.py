@@ -1,8 +1,8 @@
 """Stripe test cards: numbers, ``pm_card_*`` / ``tok_*`` ids and what each one does.
 
-Pure data and logic (no I/O). The card table itself lives in :mod:`lib.sandbox.cards_data`;
-this module holds the types, number helpers (Luhn, brand detection), look-ups and the
-``charge.outcome`` builder. Facts come from ``stripe-reference/TEST_MODE.md`` §1.
+The types, the documented decline shapes and the number helpers (Luhn, brand detection,
+fingerprints). The table is :mod:`.table`, look-ups are :mod:`.lookup`, behaviour on a charge
+(outcomes, 3-D Secure needs, dispute plans) is :mod:`.behaviour`. Facts come from ``stripe-reference/TEST_MODE.md`` §1.
 
 Choices made where the reference is silent, inferred [INF] or conflicting (§9):
 
@@ -41,7 +41,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 BRANDS = ("amex", "cartes_bancaires", "diners", "discover", "eftpos_au", "jcb", "link", "mastercard",
           "unionpay", "visa", "unknown")
@@ -157,7 +156,8 @@ AUTHENTICATION_FAILURE_MESSAGE = (
 
 
 # ---------------------------------------------------------------- number helpers
-def _digits(number: str) -> str:
+def digits_only(number: str) -> str:
+    """The number without spaces and dashes (anything else is kept, so it fails later checks)."""
     text = str(number)
     if text.isdigit():  # fast path (the usual case): nothing to strip
         return text
@@ -166,7 +166,7 @@ def _digits(number: str) -> str:
 
 def luhn_ok(number: str) -> bool:
     """Luhn (mod 10) check. Spaces and dashes are ignored; anything else non-digit fails."""
-    digits = _digits(number)
+    digits = digits_only(number)
     if not digits.isdigit() or len(digits) < 2:
         return False
     total = 0
@@ -182,7 +182,7 @@ def luhn_ok(number: str) -> bool:
 
 def detect_brand(number: str) -> str:
     """PaymentMethod brand from the BIN (IIN) prefix."""
-    n = _digits(number)
+    n = digits_only(number)
     if not n.isdigit():
         return "unknown"
 
@@ -222,71 +222,6 @@ def expected_lengths(brand: str) -> tuple[int, ...]:
     return _LENGTHS.get(brand, tuple(range(12, 20)))
 
 
-# ---------------------------------------------------------------- look-ups
-@lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, TestCard], dict[str, TestCard], dict[str, TestCard], tuple[TestCard, ...]]:
-    from .cards_data import build_cards  # local import: cards_data imports this module
-
-    cards = tuple(build_cards())
-    by_number: dict[str, TestCard] = {}
-    by_pm: dict[str, TestCard] = {}
-    by_tok: dict[str, TestCard] = {}
-    for card in cards:
-        if card.number_primary:
-            by_number.setdefault(card.number, card)
-        for pm in card.pm_ids:
-            by_pm.setdefault(pm, card)
-        for tok in card.tok_ids:
-            by_tok.setdefault(tok, card)
-    return by_number, by_pm, by_tok, cards
-
-
-def card_by_number(number: str) -> TestCard | None:
-    """The documented test card with this number (spaces/dashes ignored), else None."""
-    return _index()[0].get(_digits(number))
-
-
-def card_for_number(number: str) -> TestCard:
-    """Table card, else a synthesized card.
-
-    Any other Luhn-valid number becomes a generic success card (detected brand, country US,
-    funding credit). A number that fails Luhn (or is not digits) becomes a card whose
-    ``decline`` is :data:`INCORRECT_NUMBER`, so this never raises.
-    """
-    digits = _digits(number)
-    card = card_by_number(digits)
-    if card is not None:
-        return card
-    brand = detect_brand(digits)
-    if luhn_ok(digits) and 12 <= len(digits) <= 19:
-        return TestCard(number=digits, brand=brand, country="US", funding="credit",
-                        label=f"{DISPLAY_BRAND.get(brand, 'Card')} ending {digits[-4:]}",
-                        category="brand", section="1.1",
-                        description="Any other valid card number: the payment succeeds.")
-    return TestCard(number=digits, brand=brand, country="US", funding="unknown",
-                    label="Incorrect number", category="decline", decline=INCORRECT_NUMBER,
-                    attachable=False, section="1.7",
-                    description="The number fails the Luhn check, so it is refused as incorrect_number.")
-
-
-def card_by_pm_id(pm_id: str) -> TestCard | None:
-    """Card behind a magic ``pm_card_*`` id (case-sensitive, as Stripe's are)."""
-    return _index()[1].get(pm_id)
-
-
-def card_by_token(tok: str) -> TestCard | None:
-    """Card behind a magic ``tok_*`` id."""
-    return _index()[2].get(tok)
-
-
-def all_cards() -> list[TestCard]:
-    """Every table card, in catalog order (token-only variants included)."""
-    return list(_index()[3])
-
-
-def cards_in_category(category: str) -> list[TestCard]:
-    return [c for c in all_cards() if c.category == category]
-
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -294,7 +229,7 @@ _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 @functools.lru_cache(maxsize=4096)
 def fingerprint(number: str) -> str:
     """Stable 16-character alphanumeric fingerprint (same number → same fingerprint)."""
-    value = int.from_bytes(hashlib.sha256(b"pfl-card-fp:" + _digits(number).encode()).digest(), "big")
+    value = int.from_bytes(hashlib.sha256(b"pfl-card-fp:" + digits_only(number).encode()).digest(), "big")
     out = []
     for _ in range(16):
         value, rem = divmod(value, 62)
@@ -303,117 +238,3 @@ def fingerprint(number: str) -> str:
 
 
 # ---------------------------------------------------------------- behaviour helpers
-def needs_authentication(card: TestCard, *, off_session: bool = False, set_up: bool = False,
-                         request_three_d_secure: str = "automatic") -> bool:
-    """Whether a confirm must stop for 3DS (``requires_action``) — or, off-session, be refused
-    with :data:`AUTHENTICATION_REQUIRED` — before the charge is attempted (§1.11).
-
-    * ``required``: always, however the card was set up.
-    * ``required_on_setup``: on-session always; off-session until the card is set up
-      (``set_up``: saved through a SetupIntent or ``setup_future_usage``).
-    * ``setup_off_session``: on-session yes, off-session never.
-    * ``optional``: only when ``request_three_d_secure`` is ``any`` or ``challenge``.
-    * ``unenrolled``, ``not_supported``, ``frictionless`` and ordinary cards: never.
-    * A 3DS lookup error (``three_ds_lookup_error``) means no challenge can be shown: never.
-    """
-    if card.three_ds_lookup_error:
-        return False
-    mode = card.three_ds
-    if mode == "required":
-        return True
-    if mode == "required_on_setup":
-        return (not off_session) or (not set_up)
-    if mode == "setup_off_session":
-        return not off_session
-    if mode == "optional":
-        return request_three_d_secure in ("any", "challenge")
-    return False
-
-
-# Illustrative ISO-8583 response codes for issuer declines [INF].
-NETWORK_DECLINE_CODES = {
-    "generic_decline": "05", "insufficient_funds": "51", "lost_card": "41", "stolen_card": "43",
-    "expired_card": "54", "incorrect_cvc": "N7", "processing_error": "96",
-    "card_velocity_exceeded": "61", "authentication_required": "1A",
-}
-_ISSUER_CODES = frozenset({"card_declined", "expired_card", "incorrect_cvc", "processing_error",
-                           "authentication_required"})
-
-
-def _risk_score(card: TestCard) -> int:
-    """A stable 'normal' risk score (5–60) for a card."""
-    return 5 + int(hashlib.sha256(b"pfl-risk:" + card.number.encode()).hexdigest(), 16) % 56
-
-
-def _outcome(**kw) -> dict:
-    base = {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
-            "network_status": None, "reason": None, "risk_level": "normal", "risk_score": None,
-            "rule": None, "seller_message": None, "type": "authorized"}
-    base.update(kw)
-    return base
-
-
-def default_outcome(card: TestCard, decline: Decline | None = None) -> dict:
-    """The full ``charge.outcome`` for the card's own scenario (§1.5 "Charge outcome").
-
-    With ``decline`` given (e.g. ``card.decline_after_auth`` or :data:`AUTHENTICATION_REQUIRED`),
-    the outcome describes that decline instead; only the card's risk level/score carry over.
-
-    * success: approved_by_network, reason null, "Payment complete.", type authorized
-    * Radar block: not_sent_to_network, highest_risk_level, rule block_if_high_risk, type blocked
-    * issuer decline: declined_by_network, reason = decline code, type issuer_declined; seller
-      message "The bank did not return any further details with this decline." for
-      generic_decline, else "The bank returned the decline code `<code>`."
-    * invalid data (incorrect_number, invalid_*): not_sent_to_network, type invalid
-    """
-    overrides = dict(card.outcome or {})
-    own = decline is None
-    d = card.decline if own else decline
-    blocked = own and overrides.get("type") == "blocked"
-    risk = {"risk_level": overrides.get("risk_level", "normal"),
-            "risk_score": overrides.get("risk_score", _risk_score(card))}
-    if blocked:
-        out = _outcome(network_status="not_sent_to_network", reason="highest_risk_level",
-                       risk_level="highest", risk_score=91, rule="block_if_high_risk",
-                       seller_message="Stripe blocked this payment as too risky.", type="blocked")
-    elif d is None:
-        out = _outcome(network_status="approved_by_network", seller_message="Payment complete.",
-                       type="authorized", **risk)
-    elif d.code in _ISSUER_CODES:
-        reason = d.decline_code or d.code
-        msg = ("The bank did not return any further details with this decline."
-               if reason == "generic_decline" else f"The bank returned the decline code `{reason}`.")
-        out = _outcome(advice_code=d.advice_code, network_decline_code=NETWORK_DECLINE_CODES.get(reason),
-                       network_status="declined_by_network", reason=reason, seller_message=msg,
-                       type="issuer_declined", **risk)
-    else:
-        out = _outcome(network_status="not_sent_to_network", reason=d.code, seller_message=d.message,
-                       type="invalid", risk_level="not_assessed")
-    if own:
-        out.update(overrides)
-    return out
-
-
-def dispute_plan(card: TestCard) -> list[dict]:
-    """Disputes the card opens after a successful capture (§1.8, §4.1), in creation order.
-
-    Each entry: ``reason``, ``status`` (needs_response | warning_needs_response), ``case_type``
-    (chargeback | inquiry), ``network_reason_code``. Reasons the reference does not give are
-    [INF]: inquiry → ``general`` (as the SPEC fixture), multiple → two ``fraudulent``,
-    Visa CE3 / Smart Disputes → ``fraudulent``, compliance cards → ``noncompliant``.
-    """
-    kinds = {
-        "fraudulent": ("fraudulent", "chargeback", "10.4"),
-        "product_not_received": ("product_not_received", "chargeback", "13.1"),
-        "inquiry": ("general", "inquiry", "10"),
-        "noncompliant": ("noncompliant", "chargeback", None),
-    }
-    if card.dispute is None:
-        return []
-    names = ["fraudulent", "fraudulent"] if card.dispute == "multiple" else [card.dispute]
-    plan = []
-    for name in names:
-        reason, case, code = kinds[name]
-        plan.append({"reason": reason, "case_type": case, "network_reason_code": code,
-                     "status": "warning_needs_response" if case == "inquiry" else "needs_response"})
-    return plan

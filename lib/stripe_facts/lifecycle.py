@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .lifecycle_labels import (
+from .labels import (
     DECLINE_EXPLANATIONS,
     CancellationReason,
     DisputeReason,

@@ -1,4 +1,4 @@
-"""Readable labels and explanations for Stripe enums (dj-stripe style), used by lib.lifecycle.
+"""Readable labels and explanations for Stripe enums (dj-stripe style), used by lib.stripe_facts.lifecycle.
 
 Values are Stripe's (TEST_MODE.md §2.1, §3.1, §4.2 [SDK]); labels and explanations are ours,
 written for someone new to payments.

@@ -1,4 +1,4 @@
-"""Currencies: minor units, minimum/maximum amounts, fixed FX rates and formatting.
+"""Currencies: minor units, minimum/maximum amounts, fixed FX rates and THE amount formatter.
 
 Facts from TEST_MODE.md §5.4–§5.5 (and §2.6 for the error wording). Choices:
 
@@ -30,6 +30,8 @@ ZERO_DECIMAL: frozenset[str] = frozenset(
 THREE_DECIMAL: frozenset[str] = frozenset("bhd jod kwd omr tnd".split())
 # Zero-decimal in practice, but sent as 2-decimal amounts divisible by 100 (§5.4).
 DIVISIBLE_BY_100: frozenset[str] = frozenset({"isk", "ugx"})
+# 2-decimal in the API, shown in whole units when the amount has no fraction (Dashboard style).
+WHOLE_WHEN_EVEN: frozenset[str] = frozenset({"huf"})
 
 # Units of each currency per 1 USD (fixed, illustrative). USD_RATES is derived from it.
 _PER_USD: dict[str, str] = {
@@ -154,16 +156,39 @@ def symbol(currency: str) -> str:
     return _SYMBOLS.get(c, c.upper())
 
 
-def format_amount(amount: int, currency: str) -> str:
-    """Human amount: "$10.00", "¥500", "KWD 5.120", "€1,234.50", "-$3.00"."""
-    c = _norm(currency)
-    e = exponent(c)
-    major = minor_to_major(abs(int(amount)), c)
-    body = f"{major:,.{e}f}"
+def display_decimals(amount: int, currency: str) -> int:
+    """How many decimals a person sees for this amount, as the Stripe Dashboard shows it.
+
+    Zero-decimal currencies show none and three-decimal ones three. ISK and UGX are sent as
+    2-decimal amounts divisible by 100 but are whole units to a person, so they show none. HUF
+    takes 2-decimal amounts, yet Stripe shows whole forints; a HUF amount with a fractional part
+    (allowed on charges, §5.4) keeps its two decimals, so no displayed figure is ever rounded.
+    Unknown currencies are treated as 2-decimal.
+    """
+    c = str(currency or "").lower()
+    if c in DIVISIBLE_BY_100 or (c in WHOLE_WHEN_EVEN and int(amount) % 100 == 0):
+        return 0
+    return exponent(c) if c in SUPPORTED else 2
+
+
+def format_amount(amount: int | None, currency: str | None) -> str:
+    """THE amount formatter: integer minor units → what a person reads.
+
+    "$10.00", "¥500", "KWD 5.120", "€1,234.50", "-$3.00", "ISK 3,500", "HUF 175". Never raises:
+    an unknown currency is shown as 2-decimal with its upper-case code; a missing amount or
+    currency is "–".
+    """
+    if amount is None or currency is None or amount != amount:  # None or NaN
+        return "–"
+    c = str(currency).lower()
+    minor = int(amount)
+    e = exponent(c) if c in SUPPORTED else 2
+    shown = display_decimals(minor, c)
+    major = (Decimal(abs(minor)).scaleb(-e)).quantize(Decimal(1).scaleb(-shown), rounding=ROUND_HALF_UP)
     sym = symbol(c)
-    sign = "-" if int(amount) < 0 else ""
+    sign = "-" if minor < 0 else ""
     sep = " " if sym[-1].isalpha() else ""
-    return f"{sign}{sym}{sep}{body}"
+    return f"{sign}{sym}{sep}{major:,.{shown}f}"
 
 
 def settlement_minimum_ok(amount: int, currency: str) -> bool:

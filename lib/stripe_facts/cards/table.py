@@ -1,4 +1,4 @@
-"""The test-card table (TEST_MODE.md §1.2–§1.6, §1.8–§1.11). Read it through :mod:`.cards`.
+"""The test-card table (TEST_MODE.md §1.2–§1.6, §1.8–§1.11). Read it through :mod:`.lookup`.
 
 Every number here is a documented Stripe test number (2024 docs crawl or the 2026 capture);
 none is synthesized. ``tok_*`` ids mirror the ``pm_card_*`` ids (``pm_card_X`` → ``tok_X``), as
@@ -23,7 +23,7 @@ the 2026 docs list them. Notes on individual rows:
 
 from __future__ import annotations
 
-from .cards import (
+from .model import (
     EXPIRED_CARD,
     FRAUDULENT,
     GENERIC,
