@@ -30,5 +30,5 @@ PAGES = {
 page = st.navigation(PAGES)
 connection = ui.connection_or_error()
 ui.sidebar_status(connection)
-ui.start_webhook_endpoint(connection)
+ui.start_shop(connection)
 page.run()

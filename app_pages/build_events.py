@@ -8,15 +8,16 @@ import time
 import streamlit as st
 
 from lib import ui
-from lib.build import ui_events as view
-from lib.build import webhooks
-from lib.build.reqlog import POLLING_ORIGIN
-from lib.build.ui_common import connected_page, when
+from lib.config import Mode
+from lib.lab import ui_events as view
+from lib.lab import webhooks
+from lib.lab.reqlog import POLLING_ORIGIN
+from lib.lab.ui_common import connected_page, when
 from lib.request_log import origin as request_origin
 
 conn = connected_page("Events & webhooks", "Every change in the API is announced as an event; the app's webhook endpoint "
        "receives them signed, and verifies each signature before trusting it.")
-is_sandbox = conn.mode == "sandbox"
+is_sandbox = conn.mode == Mode.SANDBOX
 client = conn.client
 
 # --- live feed ----------------------------------------------------------------------------------

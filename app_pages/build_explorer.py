@@ -6,16 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from lib import ui
-from lib.build import explorer, payment_detail
-from lib.build import ui_explorer as view
-from lib.build.ui_common import connected_page
+from lib.config import Mode
+from lib.lab import explorer, payment_detail
+from lib.lab import ui_explorer as view
+from lib.lab.ui_common import connected_page
 from lib.stripe_facts.cards import BRANDS
 from lib.stripe_facts.lifecycle import STATUS_ORDER
 
 conn = connected_page("Payments explorer", "Newest PaymentIntents first, paged through the API (limit/starting_after, "
        "expand data.latest_charge). Open one to see the path it took, every event, its money and what you can "
        "do next. Link here with ?pi=pi_….")
-is_sandbox = conn.mode == "sandbox"
+is_sandbox = conn.mode == Mode.SANDBOX
 
 
 def open_pi(pi_id: str) -> None:

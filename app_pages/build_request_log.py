@@ -5,8 +5,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from lib.build import reqlog
-from lib.build.ui_common import connected_page
+from lib.lab import reqlog
+from lib.lab.ui_common import connected_page
 from lib.request_log import REQUEST_LOG
 
 conn = connected_page("Request log", "Every request the app sent to the API in this server session: method, path, status, "

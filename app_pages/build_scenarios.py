@@ -6,13 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from lib import ui
-from lib.build import runner, scenarios
-from lib.build import ui_scenarios as view
-from lib.build.ui_common import connected_page
+from lib.config import Mode
+from lib.lab import runner, scenarios
+from lib.lab import ui_scenarios as view
+from lib.lab.ui_common import connected_page
 
 conn = connected_page("Scenario catalog", "Each row is a documented Stripe test-mode behaviour: the card to use, what Stripe "
        "says will happen, and a Run button that performs it against the connected API and compares.")
-is_sandbox = conn.mode == "sandbox"
+is_sandbox = conn.mode == Mode.SANDBOX
 results: dict = st.session_state.setdefault("scen_results", {})
 expanded: set = st.session_state.setdefault("scen_expanded", set())  # rows run one by one show everything
 catalog = scenarios.catalog()

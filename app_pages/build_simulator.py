@@ -3,9 +3,10 @@ through the API (rate-limited, resumable, cancellable)."""
 
 import streamlit as st
 
-from lib.build import sim_api, simulator
-from lib.build.ui_common import connected_page
+from lib.config import Mode
 from lib.gateway import make_client
+from lib.lab import sim_api, simulator
+from lib.lab.ui_common import connected_page
 from lib.request_log import RequestLog
 
 conn = connected_page("Traffic simulator", "Fill the account with realistic payments — declines, 3-D Secure, manual capture, "
@@ -13,7 +14,7 @@ conn = connected_page("Traffic simulator", "Fill the account with realistic paym
 if conn.read_only:
     st.info("The simulator creates payments, so it cannot run in live read-only mode.")
     st.stop()
-is_sandbox = conn.mode == "sandbox" and conn.sandbox is not None
+is_sandbox = conn.mode == Mode.SANDBOX and conn.sandbox is not None
 SEEDER = "Bulk seeder (sandbox-only)"
 API = "Through the API"
 engine = st.radio("Engine", [SEEDER, API] if is_sandbox else [API], key="sim_engine", horizontal=True)
@@ -25,7 +26,7 @@ else:
                "limit is about 25/s), checkpointed to .data/ after each payment so it can resume, and cancellable. "
                "Stripe dates objects when they are created, so API payments are all dated now (the intended date "
                "is kept in metadata.simulated_for)."
-               + ("" if conn.mode == "sandbox" else " 3-D Secure payments stay in requires_action: only a person can "
+               + ("" if conn.mode == Mode.SANDBOX else " 3-D Secure payments stay in requires_action: only a person can "
                   "answer Stripe's challenge."))
 kind = "sandbox" if engine == SEEDER else "api"
 
@@ -63,7 +64,7 @@ def api_client():
 
 def launch(cp: sim_api.Checkpoint) -> None:
     client, log = api_client()
-    started = sim_api.start_api_job(client, cp, sandbox=conn.mode == "sandbox")
+    started = sim_api.start_api_job(client, cp, sandbox=conn.mode == Mode.SANDBOX)
     started.extra["log"] = log
     st.session_state["sim_job"] = started.id
 

@@ -4,7 +4,7 @@
 
 Starts the sandbox in-process exactly as the app embeds it (a data dir in a temp folder; async steps
 such as pending refunds and dispute outcomes take ``--async-delay`` seconds, 2.0 by default as in the
-app), then times ``lib.build.runner.run_all`` over the whole catalog through the app's own client
+app), then times ``lib.lab.runner.run_all`` over the whole catalog through the app's own client
 (lib.gateway.make_client: request log, retries) — the same code path as the page's button. The
 baseline, in the same run, is the same catalog run one scenario at a time (``workers=1``).
 Every run must report zero mismatches, or the script exits with status 1.
@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.build import runner, scenarios  # noqa: E402
 from lib.config import settings_from_values  # noqa: E402
 from lib.gateway import make_client  # noqa: E402
+from lib.lab import runner, scenarios  # noqa: E402
 from lib.request_log import RequestLog  # noqa: E402
 from lib.sandbox import start_sandbox  # noqa: E402
 

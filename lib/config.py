@@ -21,6 +21,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -41,10 +42,36 @@ ENV_SECRETS_FILE: Final = "PFL_SECRETS_FILE"  # alternative secrets.toml locatio
 SETTING_NAMES: Final = (ENV_SECRET_KEY, ENV_PUBLISHABLE_KEY, ENV_WEBHOOK_SECRET, ENV_API_BASE,
                         ENV_LIVE_READONLY, ENV_SANDBOX_DATA_DIR)
 
-MODE_SANDBOX: Final = "sandbox"
-MODE_TEST: Final = "test"
-MODE_CUSTOM: Final = "custom"
-MODE_LIVE_READONLY: Final = "live_readonly"
+class Mode(StrEnum):
+    """Where the app's API requests go. Values are the strings the settings and logs use."""
+
+    SANDBOX = "sandbox"
+    TEST = "test"
+    CUSTOM = "custom"
+    LIVE_READONLY = "live_readonly"
+
+    @property
+    def label(self) -> str:
+        return _MODE_LABELS[self]
+
+    @property
+    def description(self) -> str:
+        return _MODE_DESCRIPTIONS[self]
+
+
+_MODE_LABELS: Final = {
+    Mode.SANDBOX: "Offline sandbox",
+    Mode.TEST: "Stripe test mode",
+    Mode.CUSTOM: "Custom API",
+    Mode.LIVE_READONLY: "Live (read-only)",
+}
+_MODE_DESCRIPTIONS: Final = {
+    Mode.SANDBOX: "An embedded Stripe-compatible server runs inside this app. No account or network needed.",
+    Mode.TEST: "Requests go to api.stripe.com with your test-mode key. No real money moves.",
+    Mode.CUSTOM: "Requests go to the Stripe-compatible server at STRIPE_API_BASE.",
+    Mode.LIVE_READONLY: "Requests go to api.stripe.com with a live key. Every write is blocked before "
+                        "it is sent; you can only browse.",
+}
 
 # Keys used when the user gives none: the sandbox (embedded or custom) accepts any sk_test_/pk_test_.
 SANDBOX_SECRET_KEY: Final = "sk_test_sandbox"
@@ -131,7 +158,7 @@ class Secret:
 class Settings:
     """Validated configuration. ``repr`` shows masked keys only."""
 
-    mode: str
+    mode: Mode
     secret_key: Secret | None = None
     publishable_key: Secret | None = None
     webhook_secret: Secret | None = None
@@ -148,11 +175,11 @@ class Settings:
     @property
     def effective_publishable_key(self) -> str | None:
         """The publishable key for the browser; ``pk_test_sandbox`` when talking to a sandbox."""
-        if self.mode == MODE_SANDBOX:
+        if self.mode == Mode.SANDBOX:
             return SANDBOX_PUBLISHABLE_KEY
         if self.publishable_key:
             return self.publishable_key.reveal()
-        return SANDBOX_PUBLISHABLE_KEY if self.mode == MODE_CUSTOM else None
+        return SANDBOX_PUBLISHABLE_KEY if self.mode == Mode.CUSTOM else None
 
     def fingerprint(self) -> str:
         """A digest that changes whenever any setting changes (safe to use as a cache key)."""
@@ -251,26 +278,26 @@ def settings_from_values(values: Mapping[str, str]) -> Settings:
                 f"{ENV_SECRET_KEY} is a live-mode key ({mask_key(secret_key)}). Payment Flow Lab refuses "
                 "live keys because it creates and confirms payments. Use a test key (sk_test_…), or set "
                 f"{ENV_LIVE_READONLY}=1 to browse live data read-only.")
-        mode = MODE_LIVE_READONLY
+        mode = Mode.LIVE_READONLY
     elif api_base:
-        mode = MODE_CUSTOM
+        mode = Mode.CUSTOM
     elif secret_key:
-        mode = MODE_TEST
+        mode = Mode.TEST
     else:
-        mode = MODE_SANDBOX
+        mode = Mode.SANDBOX
 
     if publishable_key:
         pk_is_live = publishable_key.startswith("pk_live_")
-        if mode == MODE_SANDBOX:
+        if mode == Mode.SANDBOX:
             warnings.append(f"{ENV_PUBLISHABLE_KEY} is ignored: the offline sandbox uses "
                             f"{SANDBOX_PUBLISHABLE_KEY}. Set {ENV_SECRET_KEY} too to use your account.")
         elif pk_is_live != key_is_live and secret_key:
             raise ConfigError(f"{ENV_SECRET_KEY} and {ENV_PUBLISHABLE_KEY} are from different modes "
                               "(one is test, one is live). Copy both from the same Dashboard page.")
-    elif mode == MODE_TEST:
+    elif mode == Mode.TEST:
         warnings.append(f"{ENV_PUBLISHABLE_KEY} is not set: pages that collect card details in the "
                         "browser need your pk_test_… key.")
-    if live_readonly and mode != MODE_LIVE_READONLY:
+    if live_readonly and mode != Mode.LIVE_READONLY:
         warnings.append(f"{ENV_LIVE_READONLY} only applies to live keys; it is ignored here.")
 
     return Settings(
@@ -279,7 +306,7 @@ def settings_from_values(values: Mapping[str, str]) -> Settings:
         publishable_key=Secret(publishable_key) if publishable_key else None,
         webhook_secret=Secret(webhook_secret) if webhook_secret else None,
         api_base=api_base,
-        live_readonly=mode == MODE_LIVE_READONLY,
+        live_readonly=mode == Mode.LIVE_READONLY,
         sandbox_data_dir=data_dir,
         warnings=tuple(warnings),
     )

@@ -18,17 +18,7 @@ from typing import Any, Final, Protocol
 
 import stripe
 
-from lib.config import (
-    DEFAULT_SANDBOX_DATA_DIR,
-    MODE_CUSTOM,
-    MODE_LIVE_READONLY,
-    MODE_SANDBOX,
-    MODE_TEST,
-    ConfigError,
-    ReadOnlyError,
-    Settings,
-    mask_key,
-)
+from lib.config import DEFAULT_SANDBOX_DATA_DIR, ConfigError, Mode, ReadOnlyError, Settings, mask_key
 from lib.http_client import GatewayHTTPClient
 from lib.redaction import safe_error_message
 from lib.request_log import REQUEST_LOG, RequestLog
@@ -45,21 +35,6 @@ CONNECT_TIMEOUT_S: Final = 3.05
 READ_TIMEOUT_S: Final = 10.0
 HEALTH_TIMEOUT: Final = (2.0, 3.0)
 HEALTH_PATH: Final = "/v1/balance"
-
-MODE_LABELS: Final = {
-    MODE_SANDBOX: "Offline sandbox",
-    MODE_TEST: "Stripe test mode",
-    MODE_CUSTOM: "Custom API",
-    MODE_LIVE_READONLY: "Live (read-only)",
-}
-MODE_DESCRIPTIONS: Final = {
-    MODE_SANDBOX: "An embedded Stripe-compatible server runs inside this app. No account or network needed.",
-    MODE_TEST: "Requests go to api.stripe.com with your test-mode key. No real money moves.",
-    MODE_CUSTOM: "Requests go to the Stripe-compatible server at STRIPE_API_BASE.",
-    MODE_LIVE_READONLY: "Requests go to api.stripe.com with a live key. Every write is blocked before "
-                        "it is sent; you can only browse.",
-}
-
 
 class SandboxUnavailableError(RuntimeError):
     """The embedded sandbox could not be started. The message says why (without keys)."""
@@ -88,7 +63,7 @@ def make_client(settings: Settings, *, api_base: str | None = None,
     In live read-only mode the client refuses every non-GET request before sending it.
     """
     base = api_base or api_base_for(settings)
-    http_client = GatewayHTTPClient(timeout=timeout, read_only=settings.mode == MODE_LIVE_READONLY,
+    http_client = GatewayHTTPClient(timeout=timeout, read_only=settings.mode == Mode.LIVE_READONLY,
                                     request_log=request_log)
     # A sandbox/custom server also serves the files and connect hosts; real Stripe keeps its defaults.
     bases = {"api": base} if base == stripe.DEFAULT_API_BASE else {"api": base, "files": base, "connect": base}
@@ -103,7 +78,7 @@ def make_client(settings: Settings, *, api_base: str | None = None,
 
 def api_base_for(settings: Settings) -> str:
     """The API base URL for the configured mode (starts the embedded sandbox in sandbox mode)."""
-    if settings.mode == MODE_SANDBOX:
+    if settings.mode == Mode.SANDBOX:
         return get_sandbox(settings.sandbox_data_dir).url
     return settings.api_base or stripe.DEFAULT_API_BASE
 
@@ -190,15 +165,15 @@ class Connection:
 
     @property
     def mode_label(self) -> str:
-        return MODE_LABELS[self.mode]
+        return Mode(self.mode).label
 
     @property
     def mode_description(self) -> str:
-        return MODE_DESCRIPTIONS[self.mode]
+        return Mode(self.mode).description
 
     @property
     def read_only(self) -> bool:
-        return self.mode == MODE_LIVE_READONLY
+        return self.mode == Mode.LIVE_READONLY
 
     @property
     def api_version(self) -> str:
@@ -264,7 +239,7 @@ def open_connection(settings: Settings, *, request_log: RequestLog | None = REQU
     Raises :class:`SandboxUnavailableError` if the embedded sandbox cannot start. Creating the
     connection sends no request; use :meth:`Connection.health` to check reachability.
     """
-    sandbox = get_sandbox(settings.sandbox_data_dir) if settings.mode == MODE_SANDBOX else None
+    sandbox = get_sandbox(settings.sandbox_data_dir) if settings.mode == Mode.SANDBOX else None
     api_base = sandbox.url if sandbox is not None else api_base_for(settings)
     client = make_client(settings, api_base=api_base, request_log=request_log)
     return Connection(settings=settings, client=client, api_base=api_base, sandbox=sandbox)

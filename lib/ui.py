@@ -17,7 +17,8 @@ import logging
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lib.config import MODE_CUSTOM, MODE_LIVE_READONLY, MODE_SANDBOX, MODE_TEST, Settings, load_settings
+from lib import shop
+from lib.config import Mode, Settings, load_settings
 from lib.gateway import Connection, HealthStatus, open_connection
 from lib.redaction import describe_error, safe_error_message
 
@@ -26,9 +27,9 @@ logger = logging.getLogger(__name__)
 HEALTH_CACHE_TTL_S = 30
 CONNECTION_PAGE = "app_pages/connection.py"
 
-_BADGE_COLORS = {MODE_SANDBOX: "violet", MODE_TEST: "blue", MODE_CUSTOM: "orange", MODE_LIVE_READONLY: "red"}
-_BADGE_ICONS = {MODE_SANDBOX: ":material/science:", MODE_TEST: ":material/bug_report:",
-                MODE_CUSTOM: ":material/dns:", MODE_LIVE_READONLY: ":material/visibility:"}
+_BADGE_COLORS = {Mode.SANDBOX: "violet", Mode.TEST: "blue", Mode.CUSTOM: "orange", Mode.LIVE_READONLY: "red"}
+_BADGE_ICONS = {Mode.SANDBOX: ":material/science:", Mode.TEST: ":material/bug_report:",
+                Mode.CUSTOM: ":material/dns:", Mode.LIVE_READONLY: ":material/visibility:"}
 
 
 @st.cache_resource(show_spinner="Connecting…", max_entries=4)
@@ -139,8 +140,9 @@ def placeholder_page(title: str, info: str) -> None:
     st.info(info)
 
 
-def start_webhook_endpoint(conn: Connection | Exception) -> None:
-    """Start the app's webhook endpoint and, in sandbox/custom mode, register it with the processor.
+def start_shop(conn: Connection | Exception) -> None:
+    """Start the shop (orders database, webhook endpoint) and, in sandbox/custom mode, register the
+    endpoint with the processor. app.py calls this once per run, before the page.
 
     Runs on every page at app start (cached per process after the first call), so fulfilment by
     webhook works whichever page a user opens first. A failure is shown on the pages that use it.
@@ -148,8 +150,6 @@ def start_webhook_endpoint(conn: Connection | Exception) -> None:
     if isinstance(conn, Exception):
         return
     try:
-        from lib.learn.webhook_server import ensure_webhooks
-
-        ensure_webhooks(conn)
+        shop.ensure_webhooks(conn)
     except Exception as exc:  # never break navigation over webhooks
         logger.warning("Webhook endpoint not started: %s", safe_error_message(exc))

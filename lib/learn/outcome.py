@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lib.learn.api import ApiCall
+from lib.shop.api_calls import ApiCall
 from lib.stripe_facts.labels import GENERIC_CUSTOMER_MESSAGE, decline_explanation
 
 ADVICE = {

@@ -6,12 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from lib.learn import amounts, merchant, snippets, testcards
+from lib.learn import amounts, snippets, testcards
 from lib.learn import ui_state as S
 from lib.learn.flow import DATABASE, PROCESSOR, SERVER
 from lib.learn.outcome import challenge_url
-from lib.learn.store import MerchantDB, get_db
-from lib.learn.webhook_server import WebhookServer
+from lib.shop import MerchantDB, WebhookServer, get_db, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import DisputeStatus, RefundStatus
 
@@ -60,10 +59,10 @@ def _refunds(conn: Any, db: MerchantDB, order: dict[str, Any]) -> None:
         st.error(check.error)
     token = st.session_state.learn_refund_token
     if st.button(f"Refund {check.display}" if check.ok else "Refund", key=f"learn_refund_{token}", disabled=not check.ok):
-        call = merchant.refund(conn.client, db, order["id"], int(check.amount or 0), token)
+        call = payments.refund(conn.client, db, order["id"], int(check.amount or 0), token)
         S.add(SERVER, PROCESSOR, f"POST /v1/refunds amount={check.amount}", "api", call.started)
         st.session_state.learn_refund_calls.append(call)
-        st.session_state.learn_refund_token = merchant.new_token()
+        st.session_state.learn_refund_token = payments.new_token()
         st.session_state.learn_refund_clear = True
         body = call.response or {}
         done = call.started + call.ms / 1000
@@ -94,7 +93,7 @@ def _refunds(conn: Any, db: MerchantDB, order: dict[str, Any]) -> None:
 
 
 def _disputes(conn: Any, server: WebhookServer, order: dict[str, Any]) -> None:
-    _, dispute = merchant.dispute_for(conn.client, order["payment_intent"])
+    _, dispute = payments.dispute_for(conn.client, order["payment_intent"])
     if dispute is None:
         card = testcards.by_key(st.session_state.get("learn_card_key"))
         if card is not None and card.dispute:
@@ -112,7 +111,7 @@ def _disputes(conn: Any, server: WebhookServer, order: dict[str, Any]) -> None:
         cols = st.columns(2)
         for col, (winning, label) in zip(cols, ((True, "Submit evidence that wins"), (False, "Submit evidence that loses"))):
             if col.button(label, key=f"learn_evidence_{dispute['id']}_{winning}"):
-                call = merchant.submit_evidence(conn.client, dispute["id"], winning)
+                call = payments.submit_evidence(conn.client, dispute["id"], winning)
                 S.add(SERVER, PROCESSOR, f"POST /v1/disputes/{dispute['id']} (evidence)", "api", call.started)
                 st.session_state.learn_dispute_calls.append(call)
                 S.add(PROCESSOR, SERVER, f"{call.status} {(call.response or {}).get('status', '')}",
@@ -134,16 +133,16 @@ def _dispute_demo_button(conn: Any, server: WebhookServer) -> None:
 
 
 def quick_pay(conn: Any, server: WebhookServer, card: testcards.PickerCard, amount_text: str = "25.00",
-              currency: str = "usd") -> merchant.PayResult:
+              currency: str = "usd") -> payments.PayResult:
     """A new order paid at once through the server-side shortcut (used by the dispute demo)."""
     S.new_run(card.key)
-    pm_call = merchant.retrieve_payment_method(conn.client, card.pm_id or "")
+    pm_call = payments.retrieve_payment_method(conn.client, card.pm_id or "")
     pm = pm_call.response if pm_call.ok and pm_call.response else {"id": card.pm_id}
     S.set_pm(pm, pm_call, "shortcut")
     check = amounts.parse_amount(amount_text, currency)
-    result = merchant.pay(conn.client, get_db(), order_id=st.session_state.learn_order_id, amount=int(check.amount or 0),
+    result = payments.pay(conn.client, get_db(), order_id=st.session_state.learn_order_id, amount=int(check.amount or 0),
                           currency=currency, payment_method=pm["id"], token=st.session_state.learn_token,
-                          return_url=server.return_url, api_base=conn.api_base, card=merchant.card_label(pm))
+                          return_url=server.return_url, api_base=conn.api_base, card=payments.card_label(pm))
     st.session_state.learn_pays.append(result)
     S.set_latest_pi(result.pi)
     call = result.call
@@ -169,8 +168,8 @@ def compare_section(conn: Any, server: WebhookServer) -> None:
     choice = st.radio("Card", list(COMPARE_CARDS), key="learn_compare_card", horizontal=True, index=1)
     tok, pm = COMPARE_CARDS[choice]
     if st.button("Charge it both ways", key="learn_compare_run", type="primary", disabled=conn.read_only):
-        legacy = merchant.legacy_charge(conn.client, tok, 2500, "usd")
-        intent = merchant.intent_payment(conn.client, pm, 2500, "usd", server.return_url)
+        legacy = payments.legacy_charge(conn.client, tok, 2500, "usd")
+        intent = payments.intent_payment(conn.client, pm, 2500, "usd", server.return_url)
         st.session_state.learn_compare = {"legacy": legacy, "intent": intent, "pi": intent.response}
     data = st.session_state.learn_compare
     left, right = st.columns(2)
@@ -205,7 +204,7 @@ def _compare_intent(conn: Any, data: dict[str, Any]) -> None:
         if url:
             st.iframe(url, height=300)
         if st.button("Check the PaymentIntent", key="learn_compare_check"):
-            call = merchant.retrieve_intent(conn.client, pi["id"])
+            call = payments.retrieve_intent(conn.client, pi["id"])
             if call.ok:
                 data["pi"] = call.response
             st.rerun()

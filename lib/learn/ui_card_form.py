@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit.components.v1 as components
 
+from lib.config import Mode
 from lib.learn.testcards import ensure_catalog_file
 
 FORM_DIR = Path(__file__).resolve().parent / "card_form"
@@ -27,7 +28,7 @@ def processor_kind(mode: str, publishable_key: str | None) -> str:
     """How the browser reaches the processor: the sandbox's REST endpoint, or Stripe.js Elements."""
     if not publishable_key or not publishable_key.startswith("pk_test_"):
         return UNAVAILABLE
-    return STRIPE_JS if mode == "test" else SANDBOX
+    return STRIPE_JS if mode == Mode.TEST else SANDBOX
 
 
 def card_form(*, processor: str, api_base: str, config_url: str, fill_key: str | None, fill_nonce: int,

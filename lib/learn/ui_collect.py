@@ -8,14 +8,13 @@ from typing import Any
 
 import streamlit as st
 
-from lib.config import MODE_LIVE_READONLY
-from lib.learn import amounts, merchant, testcards
+from lib.config import Mode
+from lib.learn import amounts, testcards
 from lib.learn import ui_state as S
 from lib.learn.flow import BROWSER, DATABASE, PROCESSOR, SERVER
 from lib.learn.outcome import client_error_message
-from lib.learn.store import get_db
 from lib.learn.ui_card_form import STRIPE_JS, UNAVAILABLE, card_form, processor_kind
-from lib.learn.webhook_server import WebhookServer
+from lib.shop import WebhookServer, get_db, payments
 from lib.stripe_facts.currencies import format_amount
 
 CHECKS = [
@@ -54,13 +53,13 @@ def _picker(conn: Any) -> testcards.PickerCard:
     if card.pm_id:
         st.markdown(f"**Or skip the form:** server code may use Stripe's ready-made test id `{card.pm_id}`.")
         if st.button(f"Use {card.pm_id}", key=f"learn_shortcut_{card.key}", width="stretch",
-                     disabled=conn.mode == MODE_LIVE_READONLY):
+                     disabled=conn.mode == Mode.LIVE_READONLY):
             _use_shortcut(conn, card)
     return card
 
 
 def _use_shortcut(conn: Any, card: testcards.PickerCard) -> None:
-    call = merchant.retrieve_payment_method(conn.client, card.pm_id or "")
+    call = payments.retrieve_payment_method(conn.client, card.pm_id or "")
     S.add(SERVER, PROCESSOR, f"GET /v1/payment_methods/{card.pm_id}", "api")
     if call.ok and call.response:
         S.add(PROCESSOR, SERVER, f"200 {call.response['id']} (test PaymentMethod)", "id")
@@ -95,7 +94,7 @@ def _handle_form_event(conn: Any, event: dict[str, Any] | None) -> None:
         S.add(BROWSER, PROCESSOR, "POST /v1/payment_methods (card number, expiry, CVC)", "card", sent)
         S.add(PROCESSOR, BROWSER, f"200 {pm_id}", "id", sent + float(event.get("ms") or 0) / 1000)
         S.add(BROWSER, SERVER, f"hands over {pm_id} (an id, no card data)", "id", now)
-        call = merchant.retrieve_payment_method(conn.client, pm_id)
+        call = payments.retrieve_payment_method(conn.client, pm_id)
         S.add(SERVER, PROCESSOR, f"GET /v1/payment_methods/{pm_id}", "api", call.started)
         pm = call.response if call.ok and call.response else {"id": pm_id, "object": "payment_method"}
         S.add(PROCESSOR, SERVER, f"{call.status} brand, last4, country, funding", "id" if call.ok else "error",
@@ -223,8 +222,8 @@ def step3(conn: Any, server: WebhookServer) -> None:
     st.code(json.dumps(body, indent=2), language="json")
     st.caption("No card number, no expiry, no CVC: only ids. Your server looks the card up at the processor if it "
                "needs brand or last 4.")
-    disabled = not check.ok or conn.mode == MODE_LIVE_READONLY
-    if conn.mode == MODE_LIVE_READONLY:
+    disabled = not check.ok or conn.mode == Mode.LIVE_READONLY
+    if conn.mode == Mode.LIVE_READONLY:
         st.warning("Live read-only mode: paying is disabled.")
     label = f"Pay {check.display}" if check.ok else "Pay"
     # The button's key carries the attempt token: a second click that lands after this attempt was sent
@@ -237,9 +236,9 @@ def _pay(conn: Any, server: WebhookServer, check: amounts.AmountCheck, retry: bo
     pm = st.session_state.learn_pm
     order_id = st.session_state.learn_order_id
     t0 = time.time()
-    result = merchant.pay(conn.client, get_db(), order_id=order_id, amount=int(check.amount or 0),
+    result = payments.pay(conn.client, get_db(), order_id=order_id, amount=int(check.amount or 0),
                           currency=check.currency, payment_method=pm["id"], token=st.session_state.learn_token,
-                          return_url=server.return_url, api_base=conn.api_base, card=merchant.card_label(pm))
+                          return_url=server.return_url, api_base=conn.api_base, card=payments.card_label(pm))
     st.session_state.learn_pays.append(result)
     S.set_latest_pi(result.pi)
     st.session_state.learn_retry = False

@@ -6,11 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from lib.config import MODE_SANDBOX
+from lib.config import Mode
 from lib.learn import ui_after, ui_collect, ui_panels, ui_payment
 from lib.learn import ui_state as S
-from lib.learn.store import get_db
-from lib.learn.webhook_server import ensure_webhooks, get_webhook_server
+from lib.shop import ensure_webhooks, get_db, get_webhook_server
 
 INTRO = (
     "Pay for a sticker pack, one step at a time, against a real payments API — the built-in offline sandbox, "
@@ -35,7 +34,7 @@ def _stepper() -> None:
 
 def _header(conn: Any, status: Any) -> None:
     st.markdown(INTRO)
-    where = f"offline sandbox at `{conn.api_base}`" if conn.mode == MODE_SANDBOX else f"`{conn.api_base}` ({conn.mode_label})"
+    where = f"offline sandbox at `{conn.api_base}`" if conn.mode == Mode.SANDBOX else f"`{conn.api_base}` ({conn.mode_label})"
     hook = "registered" if status.registered else ("configured" if status.ready else "not configured")
     left, right = st.columns([5, 1])
     left.caption(f"Processor: {where} · your webhook endpoint `{status.url}` ({hook}) · order "

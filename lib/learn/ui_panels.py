@@ -9,11 +9,10 @@ from typing import Any
 
 import streamlit as st
 
-from lib.learn import flow, merchant, testcards, timeline, webhook_demo
+from lib.learn import flow, testcards, timeline, webhook_demo
 from lib.learn import ui_state as S
 from lib.learn.flow import BROWSER, DATABASE, PROCESSOR, SERVER
-from lib.learn.store import MerchantDB
-from lib.learn.webhook_server import WebhookServer, WebhookStatus
+from lib.shop import MerchantDB, WebhookServer, WebhookStatus, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import PIStatus, graphviz_dot
 
@@ -223,7 +222,7 @@ def _watcher(conn: Any, db: MerchantDB) -> None:
     pi = S.current_pi() or {}
     changed = False
     if pi.get("status") == "requires_action":
-        call = merchant.refresh(conn.client, db, order["id"], via="return_url")
+        call = payments.refresh(conn.client, db, order["id"], via="return_url")
         fresh = (call.response if call and call.ok else None) or pi
         if fresh.get("status") != "requires_action":
             S.set_latest_pi(fresh)

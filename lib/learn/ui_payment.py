@@ -8,10 +8,10 @@ from typing import Any
 import streamlit as st
 
 from lib.config import mask_key
-from lib.learn import merchant, snippets
+from lib.learn import snippets
 from lib.learn import ui_state as S
 from lib.learn.outcome import ADVICE, Outcome, classify
-from lib.learn.store import MerchantDB
+from lib.shop import MerchantDB, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import PIStatus
 
@@ -69,7 +69,7 @@ def _charge(conn: Any, pi: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     cache = st.session_state.setdefault("learn_charges", {})
     if charge_id not in cache:
-        call = merchant.retrieve_charge(conn.client, charge_id)
+        call = payments.retrieve_charge(conn.client, charge_id)
         cache[charge_id] = call.response if call.ok else None
     return cache[charge_id]
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from lib.learn import flow, merchant, testcards
-from lib.learn.api import ApiCall
+from lib.learn import flow, testcards
+from lib.shop import payments
+from lib.shop.api_calls import ApiCall
 
 STEPS: tuple[tuple[int, str], ...] = (
     (1, "Collect the card"), (2, "Validate"), (3, "Send the id to your server"), (4, "Create the PaymentIntent"),
@@ -30,12 +31,12 @@ def init() -> None:
         if name not in st.session_state:
             st.session_state[name] = list(value) if isinstance(value, list) else value
     if "learn_order_id" not in st.session_state:
-        st.session_state.learn_order_id = merchant.new_order_id()
+        st.session_state.learn_order_id = payments.new_order_id()
         st.session_state.learn_started = time.time()
     if "learn_card_key" not in st.session_state:
         st.session_state.learn_card_key = testcards.default_card().key
     if not st.session_state.learn_refund_token:
-        st.session_state.learn_refund_token = merchant.new_token()
+        st.session_state.learn_refund_token = payments.new_token()
 
 
 def new_run(card_key: str | None = None) -> None:
@@ -64,7 +65,7 @@ def messages() -> list[flow.Message]:
     return flow.from_dicts(st.session_state.learn_messages)
 
 
-def last_pay() -> merchant.PayResult | None:
+def last_pay() -> payments.PayResult | None:
     pays = st.session_state.learn_pays
     return pays[-1] if pays else None
 
@@ -86,7 +87,7 @@ def set_pm(pm: dict[str, Any], call: ApiCall | None, source: str) -> None:
     """A PaymentMethod arrived (from the card form or the shortcut): mint a new attempt token."""
     st.session_state.learn_pm = {**pm, "_source": source}
     st.session_state.learn_pm_call = call
-    st.session_state.learn_token = merchant.new_token()
+    st.session_state.learn_token = payments.new_token()
     st.session_state.learn_client_event = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.build import scenarios
+from lib.lab import scenarios
 from tests.app.conftest import open_page, rendered_text, texts
 
 PAGE = "app_pages/build_scenarios.py"

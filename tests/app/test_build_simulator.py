@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from lib.build import sim_api, simulator
+from lib.lab import sim_api, simulator
 from tests.app.conftest import open_page, texts
 
 PAGE = "app_pages/build_simulator.py"

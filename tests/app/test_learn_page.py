@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.learn import testcards
-from lib.learn.store import MerchantDB, get_db
+from lib.shop import MerchantDB, get_db
 from tests.app.conftest import open_page, rendered_text, texts
 
 WAIT_S = 12

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from lib.build.scenarios import catalog
+from lib.lab.scenarios import catalog
 from tests.e2e.conftest import assert_no_exception, save_screenshot, wait_for_page
 
 RUN_ALL_TIMEOUT_MS = 120_000

@@ -16,7 +16,7 @@ import pytest
 import stripe
 from playwright.sync_api import FrameLocator, Page, expect
 
-from lib.learn.store import MerchantDB
+from lib.shop import MerchantDB
 from tests.e2e.conftest import assert_no_exception, save_screenshot, streamlit_server, wait_for_page
 
 TITLE = "Payment walkthrough"

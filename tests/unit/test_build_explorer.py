@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 import stripe
 
-from lib.build import explorer, payment_detail
-from lib.build.eventlog import as_dict
+from lib.lab import explorer, payment_detail
+from lib.lab.eventlog import as_dict
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lib.build import reqlog
+from lib.lab import reqlog
 from lib.request_log import RequestLog
 
 

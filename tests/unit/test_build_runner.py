@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import stripe
 
-from lib.build import runner, runner_ops, scenarios
-from lib.build.scenarios import Scenario, pay, step
+from lib.lab import runner, runner_ops, scenarios
+from lib.lab.scenarios import Scenario, pay, step
 from lib.request_log import RequestLog
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lib.build import runner_ops, scenarios
+from lib.lab import runner_ops, scenarios
 from lib.sandbox.webhooks import KNOWN_EVENT_TYPES
 from lib.stripe_facts.cards import all_cards
 

@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 import stripe
 
-from lib.build import sim_api, simulator
-from lib.build.ratelimit import RateLimiter
+from lib.lab import sim_api, simulator
+from lib.lab.ratelimit import RateLimiter
 from lib.sandbox import open_engine
 
 

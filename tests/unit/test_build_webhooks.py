@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from lib.build import eventlog, webhooks
+from lib.lab import eventlog, webhooks
 
 SECRET = "whsec_unitTestSecret0123456789abcdef"
 BODY = json.dumps({"id": "evt_1", "object": "event", "type": "payment_intent.succeeded",

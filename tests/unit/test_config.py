@@ -9,13 +9,10 @@ import pytest
 
 from lib.config import (
     DEFAULT_SANDBOX_DATA_DIR,
-    MODE_CUSTOM,
-    MODE_LIVE_READONLY,
-    MODE_SANDBOX,
-    MODE_TEST,
     SANDBOX_PUBLISHABLE_KEY,
     SANDBOX_SECRET_KEY,
     ConfigError,
+    Mode,
     Secret,
     load_settings,
     mask_key,
@@ -79,7 +76,7 @@ def test_settings_can_be_converted_with_asdict_without_revealing_keys():
 
 def test_no_key_means_embedded_sandbox(tmp_path):
     settings = load(tmp_path)
-    assert settings.mode == MODE_SANDBOX
+    assert settings.mode == Mode.SANDBOX
     assert settings.secret_key is None
     assert settings.effective_secret_key == SANDBOX_SECRET_KEY
     assert settings.effective_publishable_key == SANDBOX_PUBLISHABLE_KEY
@@ -90,7 +87,7 @@ def test_no_key_means_embedded_sandbox(tmp_path):
 @pytest.mark.parametrize("key", [TEST_KEY, "rk_test_" + "r" * 30])
 def test_test_keys_select_test_mode(tmp_path, key):
     settings = load(tmp_path, STRIPE_SECRET_KEY=key, STRIPE_PUBLISHABLE_KEY=PK_TEST)
-    assert settings.mode == MODE_TEST
+    assert settings.mode == Mode.TEST
     assert settings.effective_secret_key == key
     assert settings.effective_publishable_key == PK_TEST
     assert settings.api_base is None
@@ -104,7 +101,7 @@ def test_test_mode_without_publishable_key_warns(tmp_path):
 
 def test_api_base_selects_custom_mode_with_dummy_key(tmp_path):
     settings = load(tmp_path, STRIPE_API_BASE="http://localhost:12111/")
-    assert settings.mode == MODE_CUSTOM
+    assert settings.mode == Mode.CUSTOM
     assert settings.api_base == "http://localhost:12111"
     assert settings.effective_secret_key.startswith("sk_test_")
     assert settings.effective_publishable_key == SANDBOX_PUBLISHABLE_KEY
@@ -113,7 +110,7 @@ def test_api_base_selects_custom_mode_with_dummy_key(tmp_path):
 def test_api_base_with_key_keeps_the_key(tmp_path):
     settings = load(tmp_path, STRIPE_API_BASE="https://stripe-mock.internal:8443",
                     STRIPE_SECRET_KEY=TEST_KEY)
-    assert settings.mode == MODE_CUSTOM
+    assert settings.mode == Mode.CUSTOM
     assert settings.effective_secret_key == TEST_KEY
     assert settings.api_base == "https://stripe-mock.internal:8443"
 
@@ -130,14 +127,14 @@ def test_live_key_is_refused_without_readonly_flag(tmp_path, key):
 @pytest.mark.parametrize("flag", ["1", "true", "YES", "on"])
 def test_live_key_with_readonly_flag(tmp_path, flag):
     settings = load(tmp_path, STRIPE_SECRET_KEY=LIVE_KEY, STRIPE_LIVE_READONLY=flag)
-    assert settings.mode == MODE_LIVE_READONLY
+    assert settings.mode == Mode.LIVE_READONLY
     assert settings.live_readonly is True
 
 
 def test_readonly_flag_with_test_key_is_ignored_with_warning(tmp_path):
     settings = load(tmp_path, STRIPE_SECRET_KEY=TEST_KEY, STRIPE_LIVE_READONLY="1",
                     STRIPE_PUBLISHABLE_KEY=PK_TEST)
-    assert settings.mode == MODE_TEST
+    assert settings.mode == Mode.TEST
     assert settings.live_readonly is False
     assert any("only applies to live keys" in w for w in settings.warnings)
 
@@ -175,7 +172,7 @@ def test_bad_values_give_clear_errors_without_the_value(tmp_path, env, expected)
 
 def test_publishable_key_alone_is_ignored_in_sandbox_mode(tmp_path):
     settings = load(tmp_path, STRIPE_PUBLISHABLE_KEY=PK_TEST)
-    assert settings.mode == MODE_SANDBOX
+    assert settings.mode == Mode.SANDBOX
     assert settings.effective_publishable_key == SANDBOX_PUBLISHABLE_KEY
     assert any("ignored" in w for w in settings.warnings)
 
@@ -183,7 +180,7 @@ def test_publishable_key_alone_is_ignored_in_sandbox_mode(tmp_path):
 def test_whitespace_around_values_is_trimmed_and_blank_means_unset(tmp_path):
     settings = load(tmp_path, STRIPE_SECRET_KEY=f"  {TEST_KEY}\n", STRIPE_API_BASE="   ",
                     STRIPE_PUBLISHABLE_KEY=PK_TEST)
-    assert settings.mode == MODE_TEST
+    assert settings.mode == Mode.TEST
     assert settings.effective_secret_key == TEST_KEY
 
 
@@ -192,14 +189,14 @@ def test_whitespace_around_values_is_trimmed_and_blank_means_unset(tmp_path):
 def test_secrets_toml_top_level_names(tmp_path):
     settings = load(tmp_path, f'STRIPE_SECRET_KEY = "{TEST_KEY}"\nSTRIPE_PUBLISHABLE_KEY = "{PK_TEST}"\n'
                               f'STRIPE_WEBHOOK_SECRET = "{WHSEC}"\n')
-    assert settings.mode == MODE_TEST
+    assert settings.mode == Mode.TEST
     assert settings.webhook_secret is not None and settings.webhook_secret.reveal() == WHSEC
 
 
 def test_secrets_toml_stripe_table(tmp_path):
     text = f'[stripe]\nsecret_key = "{LIVE_KEY}"\nlive_readonly = true\napi_base = "http://127.0.0.1:9"\n'
     settings = load(tmp_path, text)
-    assert settings.mode == MODE_LIVE_READONLY
+    assert settings.mode == Mode.LIVE_READONLY
     assert settings.api_base == "http://127.0.0.1:9"
 
 
@@ -224,7 +221,7 @@ def test_non_string_value_in_toml(tmp_path):
 
 def test_missing_default_secrets_file_is_fine(tmp_path, monkeypatch):
     monkeypatch.setattr("lib.config.DEFAULT_SECRETS_PATH", tmp_path / "nope.toml")
-    assert load_settings(environ={}).mode == MODE_SANDBOX
+    assert load_settings(environ={}).mode == Mode.SANDBOX
 
 
 def test_explicit_secrets_file_must_exist(tmp_path):
@@ -235,7 +232,7 @@ def test_explicit_secrets_file_must_exist(tmp_path):
 def test_secrets_file_from_environment(tmp_path):
     path = tmp_path / "elsewhere.toml"
     path.write_text(f'STRIPE_SECRET_KEY = "{TEST_KEY}"\n')
-    assert load_settings(environ={"PFL_SECRETS_FILE": str(path)}).mode == MODE_TEST
+    assert load_settings(environ={"PFL_SECRETS_FILE": str(path)}).mode == Mode.TEST
 
 
 def test_sandbox_data_dir_override(tmp_path):

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from lib.learn import amounts, flow, snippets, testcards
-from lib.learn.merchant import create_params
 from lib.learn.ui_card_form import FORM_DIR, STRIPE_JS, UNAVAILABLE, processor_kind
+from lib.shop.payments import create_params
 from lib.stripe_facts import cards, currencies
 from lib.stripe_facts.currencies import format_amount
 

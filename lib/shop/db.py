@@ -321,17 +321,3 @@ class MerchantDB:
         extra = " OR http_status >= 400" if include_rejected else ""
         return self._rows(f"SELECT * FROM webhook_log WHERE payment_intent=?{extra} ORDER BY id DESC LIMIT ?",
                           (pi_id, limit))
-
-
-_default: MerchantDB | None = None
-_default_lock = threading.Lock()
-
-
-def get_db() -> MerchantDB:
-    """The process-wide database at ``MERCHANT_DB_URL`` (re-opened if the setting changes)."""
-    global _default
-    wanted = db_path_from_env()
-    with _default_lock:
-        if _default is None or str(_default.path) != str(wanted):
-            _default = MerchantDB(wanted)
-        return _default

@@ -8,7 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from lib.stripe_facts import currencies, lifecycle, ui
+from lib import ui
+from lib.stripe_facts import currencies, lifecycle
 from lib.stripe_facts.currencies import format_amount
 
 from . import payment_detail as pd

@@ -1,5 +1,5 @@
 """Hand-written scenario rows, part 1: declines, 3-D Secure, capture, cancel (see
-:mod:`lib.build.scenarios` for the format; part 2 is :mod:`lib.build.scenario_data2`).
+:mod:`lib.lab.scenarios` for the format; part 2 is :mod:`lib.lab.scenario_data2`).
 
 ``documented`` restates TEST_MODE.md; where the reference is silent or inferred the expectation
 checks only what is documented and the row's ``note`` says so.

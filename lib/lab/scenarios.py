@@ -2,7 +2,7 @@
 
 A :class:`Scenario` names the card (``pm_card_*``, ``tok_*`` or a raw number), says in plain words
 what Stripe documents will happen, lists the API steps that perform it, and gives the expected
-facts. :mod:`lib.build.runner` performs the steps against any Stripe-compatible API (Stripe test
+facts. :mod:`lib.lab.runner` performs the steps against any Stripe-compatible API (Stripe test
 mode or the offline sandbox) and compares the facts it observes with ``expected``.
 
 ``expected`` keys are fact names (see :data:`FACTS`). A key that is absent is not checked; a value
@@ -12,7 +12,7 @@ needs two events); ``events_exact`` makes the check exact for the event types it
 
 Rows derived from the test-card table (brands, countries, Radar, balance cards …) are built here;
 the hand-written rows (declines, 3-D Secure, capture, cancel, refunds, disputes, idempotency, legacy
-Charges, API errors) live in :mod:`lib.build.scenario_data`.
+Charges, API errors) live in :mod:`lib.lab.scenario_data`.
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def _mobile_3ds_rows() -> list[Scenario]:
 @lru_cache(maxsize=1)
 def catalog() -> tuple[Scenario, ...]:
     """Every scenario, in group order."""
-    from lib.build import scenario_data, scenario_data2
+    from lib.lab import scenario_data, scenario_data2
 
     rows = [
         *_success_rows("brand", "Success by brand", "brand"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import stripe
 
+from lib.config import Mode
 from lib.redaction import safe_error_message
 from lib.request_log import REQUEST_LOG, RequestLog, RequestLogEntry, origin
 
@@ -38,7 +39,6 @@ VERDICTS = ("pass", "mismatch", "varies", "needs_person", "paused", "skipped", "
 VERDICT_LABELS = {"pass": "✓ pass", "mismatch": "✗ mismatch", "varies": "≈ differs (account-dependent)",
                   "needs_person": "needs a person", "paused": "waiting for you", "skipped": "skipped",
                   "error": "! error"}
-SANDBOX_MODES = ("sandbox",)
 TEST_MODE_RATE = 20.0  # requests/second, below Stripe's test-mode limit of ~25
 
 
@@ -47,7 +47,7 @@ class Env:
     """Where and how scenarios run."""
 
     client: stripe.StripeClient
-    mode: str = "sandbox"
+    mode: Mode = Mode.SANDBOX
     publishable_key: str | None = None
     request_log: RequestLog | None = field(default_factory=lambda: REQUEST_LOG)
     poll_interval: float = 0.1
@@ -58,7 +58,7 @@ class Env:
 
     @classmethod
     def from_connection(cls, conn: Any, request_log: RequestLog | None = REQUEST_LOG) -> Env:
-        sandbox = conn.mode in SANDBOX_MODES
+        sandbox = conn.mode == Mode.SANDBOX
         return cls(client=conn.client, mode=conn.mode, publishable_key=conn.publishable_key,
                    request_log=request_log, poll_interval=0.1 if sandbox else 1.0,
                    wait_timeout=30.0 if sandbox else 90.0, event_settle_s=0.0 if sandbox else 5.0,
@@ -66,7 +66,7 @@ class Env:
 
     @property
     def is_sandbox(self) -> bool:
-        return self.mode in SANDBOX_MODES
+        return self.mode == Mode.SANDBOX
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ class Outcome:
 def _shop_return_url() -> str:
     """The app's own return page (served by the Learn page's shop server), else a placeholder URL."""
     try:
-        from lib.learn.webhook_server import get_webhook_server
+        from lib.shop import get_webhook_server
 
         return get_webhook_server().return_url
     except Exception:

@@ -1,4 +1,4 @@
-"""Streamlit helpers shared by the Build pages (the only lib/build modules that import streamlit
+"""Streamlit helpers shared by the Build pages (the only lib/lab modules that import streamlit
 are the ui_*.py ones)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from lib import ui
-from lib.config import MODE_SANDBOX
+from lib.config import Mode
 from lib.request_log import RequestLogEntry
 
 from .reqlog import pretty_body, tail_line
@@ -58,7 +58,7 @@ def ensure_webhook_endpoint(conn: Any) -> None:
 
 
 def sandbox_only(conn: Any) -> bool:
-    return conn.mode == MODE_SANDBOX
+    return conn.mode == Mode.SANDBOX
 
 
 def json_block(label: str, obj: Any, *, expanded: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""Reading a finished scenario's final state into flat facts (see ``lib.build.scenarios.FACTS``).
+"""Reading a finished scenario's final state into flat facts (see ``lib.lab.scenarios.FACTS``).
 
 Only what the scenario's expectations need is fetched: the PaymentIntent (with its latest charge and
 balance transaction) always; refunds, disputes and early fraud warnings only when expected.

@@ -1,7 +1,7 @@
 """The merchant's server code the walkthrough runs — exactly what a real shop's backend does.
 
-Every function takes a ``stripe.StripeClient`` and the shop's :class:`~lib.learn.store.MerchantDB`,
-records each API call (:class:`~lib.learn.api.ApiCall`) and never raises for API errors.
+Every function takes a ``stripe.StripeClient`` and the shop's :class:`~lib.shop.db.MerchantDB`,
+records each API call (:class:`~lib.shop.api_calls.ApiCall`) and never raises for API errors.
 
 Idempotency: a payment attempt's key is ``pfl-<order>-pay-<token>``, where the token is minted
 when the customer hands over a (new) PaymentMethod. A double-clicked Pay button sends the same
@@ -17,9 +17,9 @@ from typing import Any
 
 import stripe
 
-from lib.learn import receipts
-from lib.learn.api import ApiCall, record_call
-from lib.learn.store import MerchantDB
+from lib.shop import receipts
+from lib.shop.api_calls import ApiCall, record_call
+from lib.shop.db import MerchantDB
 from lib.stripe_facts.cards import DISPLAY_BRAND
 
 DESCRIPTION = "Payment Flow Lab order"

@@ -1,6 +1,6 @@
 """The operations scenario steps name (``pay``, ``capture``, ``wait_dispute`` …) and fact collection.
 
-Every call goes through the SDK client of :class:`lib.build.runner.Env`, so it works the same on
+Every call goes through the SDK client of :class:`lib.lab.runner.Env`, so it works the same on
 Stripe test mode and on the sandbox, and lands in the request log. The one exception is answering
 the sandbox's own 3-D Secure page (``/_sandbox/3ds/…``), a plain form POST that the app logs itself.
 """

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lib.learn import merchant, timeline
+from lib.learn import timeline
 from lib.learn.outcome import classify
-from lib.learn.store import MerchantDB
 from lib.learn.testcards import picker_cards
+from lib.shop import MerchantDB, payments
 from lib.stripe_facts.labels import GENERIC_CUSTOMER_MESSAGE
 
 RETURN_URL = "http://127.0.0.1:9/return"
@@ -22,7 +22,7 @@ RETURN_URL = "http://127.0.0.1:9/return"
 @pytest.fixture
 def oid() -> str:
     """A fresh order id: the sandbox (and its idempotency keys) is shared by the whole session."""
-    return merchant.new_order_id()
+    return payments.new_order_id()
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def db(tmp_path: Path) -> MerchantDB:
 
 
 def pay(client, db, pm: str, order_id: str, token: str = "t1", amount: int = 2500, currency: str = "usd"):
-    return merchant.pay(client, db, order_id=order_id, amount=amount, currency=currency, payment_method=pm,
+    return payments.pay(client, db, order_id=order_id, amount=amount, currency=currency, payment_method=pm,
                         token=token, return_url=RETURN_URL)
 
 
@@ -51,7 +51,7 @@ def test_success_creates_the_order_first_and_marks_it_paid(stripe_client, db, oi
     assert result.kind == "create" and result.order_created and result.first_click
     assert result.call.ok and result.pi["status"] == "succeeded"
     assert result.call.params["metadata"] == {"order_id": oid} and result.call.params["confirm"] is True
-    assert result.call.idempotency_key == merchant.pay_key(oid, "t1")
+    assert result.call.idempotency_key == payments.pay_key(oid, "t1")
     order = db.order(oid)
     assert order["status"] == "paid" and order["paid_via"] == "api_response" and order["payment_intent"] == result.pi["id"]
     assert db.fulfilment(oid) is None  # only the webhook fulfils
@@ -85,7 +85,7 @@ def test_decline_then_retry_on_the_same_payment_intent(stripe_client, db, oid):
                          ids=lambda p: p.key)
 def test_every_decline_is_explained(stripe_client, db, oid, card):
     result = pay(stripe_client, db, card.pm_id, oid)
-    charge = merchant.retrieve_charge(stripe_client, result.pi["latest_charge"]).response
+    charge = payments.retrieve_charge(stripe_client, result.pi["latest_charge"]).response
     outcome = classify(result.call, result.pi, charge)
     assert outcome.failed and outcome.customer_message and outcome.merchant_explanation and outcome.advice
     if card.group == "radar":
@@ -100,12 +100,12 @@ def test_three_d_secure_complete_and_fail(stripe_client, db, oid):
     assert outcome.kind == "requires_action" and outcome.challenge_url.startswith(stripe_client._requestor.base_addresses["api"])
     assert db.order(oid)["status"] == "requires_action"
     answer_challenge(outcome.challenge_url, "complete")
-    merchant.refresh(stripe_client, db, oid)
+    payments.refresh(stripe_client, db, oid)
     assert db.order(oid)["status"] == "paid" and db.order(oid)["paid_via"] == "return_url"
 
     failing = pay(stripe_client, db, "pm_card_threeDSecure2Required", order_id=oid + "_2")
     answer_challenge(classify(failing.call, failing.pi).challenge_url, "fail")
-    call = merchant.refresh(stripe_client, db, oid + "_2")
+    call = payments.refresh(stripe_client, db, oid + "_2")
     after = classify(call, call.response)
     assert after.kind == "auth_failed" and after.retry_same_intent
     assert db.order(oid + "_2")["status"] == "payment_failed"
@@ -120,13 +120,13 @@ def test_invalid_request_is_an_outcome_not_an_exception(stripe_client, db, oid):
 
 def test_partial_then_full_refund(stripe_client, db, oid):
     pay(stripe_client, db, "pm_card_visa", oid)
-    part = merchant.refund(stripe_client, db, oid, 1000, "r1")
+    part = payments.refund(stripe_client, db, oid, 1000, "r1")
     assert part.ok and part.response["amount"] == 1000
     assert db.order(oid)["status"] == "partially_refunded"
-    assert merchant.refund(stripe_client, db, oid, 1000, "r1").replayed  # double click
-    rest = merchant.refund(stripe_client, db, oid, 1500, "r2")
+    assert payments.refund(stripe_client, db, oid, 1000, "r1").replayed  # double click
+    rest = payments.refund(stripe_client, db, oid, 1500, "r2")
     assert rest.ok and db.order(oid)["status"] == "refunded"
-    too_much = merchant.refund(stripe_client, db, oid, 1, "r3")
+    too_much = payments.refund(stripe_client, db, oid, 1, "r3")
     assert not too_much.ok and too_much.error is not None
 
 
@@ -134,23 +134,23 @@ def test_dispute_demo_with_winning_evidence(stripe_client, db, oid):
     result = pay(stripe_client, db, "pm_card_createDispute", oid)
     deadline, dispute = time.time() + 10, None
     while dispute is None and time.time() < deadline:
-        _, dispute = merchant.dispute_for(stripe_client, result.pi["id"])
+        _, dispute = payments.dispute_for(stripe_client, result.pi["id"])
         time.sleep(0.05)
     assert dispute is not None and dispute["status"] == "needs_response" and dispute["reason"] == "fraudulent"
-    call = merchant.submit_evidence(stripe_client, dispute["id"], winning=True)
+    call = payments.submit_evidence(stripe_client, dispute["id"], winning=True)
     assert call.ok and call.response["status"] == "under_review"
     deadline = time.time() + 10
-    while time.time() < deadline and merchant.dispute_for(stripe_client, result.pi["id"])[1]["status"] != "won":
+    while time.time() < deadline and payments.dispute_for(stripe_client, result.pi["id"])[1]["status"] != "won":
         time.sleep(0.05)
-    assert merchant.dispute_for(stripe_client, result.pi["id"])[1]["status"] == "won"
+    assert payments.dispute_for(stripe_client, result.pi["id"])[1]["status"] == "won"
 
 
 def test_legacy_charges_cannot_do_3ds_but_payment_intents_can(stripe_client):
-    legacy = merchant.legacy_charge(stripe_client, "tok_threeDSecure2Required", 2500, "usd")
+    legacy = payments.legacy_charge(stripe_client, "tok_threeDSecure2Required", 2500, "usd")
     assert legacy.status == 402 and legacy.error.code == "authentication_required"
-    intent = merchant.intent_payment(stripe_client, "pm_card_threeDSecure2Required", 2500, "usd", RETURN_URL)
+    intent = payments.intent_payment(stripe_client, "pm_card_threeDSecure2Required", 2500, "usd", RETURN_URL)
     assert intent.ok and intent.response["status"] == "requires_action"
-    assert merchant.legacy_charge(stripe_client, "tok_visa", 2500, "usd").response["status"] == "succeeded"
+    assert payments.legacy_charge(stripe_client, "tok_visa", 2500, "usd").response["status"] == "succeeded"
 
 
 def test_timeline_from_events(stripe_client, db, oid):

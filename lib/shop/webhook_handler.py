@@ -1,6 +1,6 @@
 """The shop's webhook handler: verify the signature, then apply each event exactly once.
 
-:meth:`WebhookHandler.handle` is what ``POST /webhooks/stripe`` runs (lib.learn.webhook_server):
+:meth:`WebhookHandler.handle` is what ``POST /webhooks/stripe`` runs (lib.shop.webhook_receiver):
 
 1. Verify ``Stripe-Signature`` with ``stripe.Webhook.construct_event`` against every known
    ``whsec_`` secret (the sandbox registration's, and ``STRIPE_WEBHOOK_SECRET`` for
@@ -24,8 +24,8 @@ from typing import Any
 
 import stripe
 
-from lib.learn import receipts
-from lib.learn.store import DuplicateEvent, MerchantDB
+from lib.shop import receipts
+from lib.shop.db import DuplicateEvent, MerchantDB
 from lib.stripe_facts.currencies import format_amount
 
 logger = logging.getLogger(__name__)

@@ -1,11 +1,11 @@
 """Events & webhooks page logic: the app's endpoint and its deliveries, resend, and signature demos.
 
-The app's webhook endpoint is the Learn page's shop receiver (``lib.learn.webhook_server``,
+The app's webhook endpoint is the Learn page's shop receiver (``lib.shop.webhook_receiver``,
 ``POST /webhooks/stripe`` on a loopback port). Two views of its traffic:
 
 * what the **sender** saw — the sandbox's delivery log (``GET /_sandbox/webhook_deliveries``,
   sandbox-only): every attempt with HTTP status, latency, retries and the receiver's answer;
-* what the **endpoint** saw — the receiver's own log (``lib.learn.store``): verified or rejected,
+* what the **endpoint** saw — the receiver's own log (``lib.shop.db``): verified or rejected,
   and why. This works in every mode, including ``stripe listen`` forwarding in test mode.
 
 Signing follows Stripe's scheme (TEST_MODE.md §6.1): ``signed_payload = f"{t}.{body}"``,
@@ -25,7 +25,7 @@ from typing import Any
 
 import stripe
 
-from lib.config import MODE_SANDBOX, mask_key
+from lib.config import Mode, mask_key
 
 from .eventlog import as_dict
 
@@ -36,14 +36,14 @@ STALE_BY_S = 600           # the stale-timestamp demo signs 10 minutes in the pa
 # --- the endpoint -------------------------------------------------------------------------------
 def endpoint(conn: Any) -> Any:
     """Start (once) and register the app's receiver; returns lib.learn's WebhookStatus."""
-    from lib.learn.webhook_server import ensure_webhooks
+    from lib.shop import ensure_webhooks
 
     return ensure_webhooks(conn)
 
 
 def signing_secret(conn: Any) -> str | None:
     """The whsec_ secret deliveries to our endpoint are signed with (never shown unmasked)."""
-    from lib.learn.webhook_server import get_webhook_server
+    from lib.shop import get_webhook_server
 
     secret = get_webhook_server().secrets.get(f"registered:{conn.api_base}")
     if secret:
@@ -89,7 +89,7 @@ def delivery_rows(client: stripe.StripeClient, endpoint_id: str | None, *, limit
 
 def receiver_rows(limit: int = 50) -> list[dict[str, Any]]:
     """What our endpoint recorded, newest first: verified (2xx) or rejected (400) and why."""
-    from lib.learn.store import get_db
+    from lib.shop import get_db
 
     return [{"at": r["received_at"], "event": r.get("event_id") or "", "type": r.get("type") or "",
              "http": r["http_status"], "verdict": "verified ✓" if r["http_status"] < 400 else "rejected ✗",
@@ -209,7 +209,7 @@ def verification_demo(secret: str, body: str, *, endpoint_url: str | None = None
 
 
 def webhook_mode_note(conn: Any) -> str:
-    if conn.mode == MODE_SANDBOX:
+    if conn.mode == Mode.SANDBOX:
         return ("The offline sandbox signs and POSTs every event to the app's endpoint itself (registered through "
                 "POST /v1/webhook_endpoints). The delivery log and resend are sandbox-only tools.")
     return ("Stripe cannot reach a loopback address: forward events with `stripe listen --forward-to <endpoint>` "

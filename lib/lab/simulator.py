@@ -5,7 +5,7 @@ payments):
 
 * **sandbox** — :func:`seed_sandbox` drives the sandbox's bulk seeder in-process on the embedded
   sandbox's engine: thousands of payments per second, backdated over ``days`` (sandbox-only).
-* **api** — :mod:`lib.build.sim_api` sends every payment through the API (Stripe test mode or the
+* **api** — :mod:`lib.lab.sim_api` sends every payment through the API (Stripe test mode or the
   sandbox), rate-limited, checkpointed to ``.data/`` and resumable; Stripe sets ``created`` itself,
   so API payments are all dated now.
 

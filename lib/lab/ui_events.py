@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import ui
-from lib.config import mask_key
+from lib.config import Mode, mask_key
 
 from . import eventlog, webhooks
 from .ui_common import when
@@ -20,7 +20,7 @@ def feed_events(conn: Any, type_pattern: str, object_id: str) -> list[dict]:
     """Newest events, filtered by type (wildcards ok) and/or the object they describe."""
     client = conn.client
     if object_id:
-        if conn.mode == "sandbox":
+        if conn.mode == Mode.SANDBOX:
             ids = related_objects(client, object_id)
             data = client.raw_request("get", "/_sandbox/events", object_id=ids, limit=100).data["data"]
         else:

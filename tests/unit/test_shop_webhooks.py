@@ -14,14 +14,10 @@ import stripe
 from stripe import WebhookSignature
 
 from lib.config import Secret
-from lib.learn import merchant, webhook_demo
-from lib.learn.store import MerchantDB
-from lib.learn.webhook_handler import WebhookHandler, payment_intent_of
-from lib.learn.webhook_server import (
-    ensure_webhooks,
-    forget_registrations,
-    start_webhook_server,
-)
+from lib.learn import webhook_demo
+from lib.shop import MerchantDB, ensure_webhooks, forget_registrations, payments
+from lib.shop.webhook_handler import WebhookHandler, payment_intent_of
+from lib.shop.webhook_receiver import start_webhook_server
 
 SECRET = "whsec_test_secret_for_unit_tests"
 
@@ -223,7 +219,7 @@ def test_sandbox_delivers_signed_events_to_the_registered_endpoint(db, sandbox):
         status = ensure_webhooks(conn, server)
         assert status.registered and status.ready and status.masked_secret.startswith("whsec_")
         assert ensure_webhooks(conn, server).endpoint_id == status.endpoint_id  # once per process
-        result = merchant.pay(client, db, order_id="ord_wh", amount=2500, currency="usd", payment_method="pm_card_visa",
+        result = payments.pay(client, db, order_id="ord_wh", amount=2500, currency="usd", payment_method="pm_card_visa",
                               token="t1", return_url=server.return_url)
         assert result.pi["status"] == "succeeded"
         deadline = time.time() + 10

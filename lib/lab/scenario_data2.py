@@ -1,5 +1,5 @@
 """Hand-written scenario rows, part 2: refunds, disputes, idempotency, legacy Charges, API errors
-(see :mod:`lib.build.scenarios` for the format and :mod:`lib.build.scenario_data` for part 1)."""
+(see :mod:`lib.lab.scenarios` for the format and :mod:`lib.lab.scenario_data` for part 1)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from lib.config import PROJECT_ROOT
-from lib.learn.store import DEFAULT_DB_PATH, DuplicateEvent, MerchantDB, db_path_from_env
+from lib.shop import DuplicateEvent, MerchantDB
+from lib.shop.db import DEFAULT_DB_PATH, db_path_from_env
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def test_rollback_discards_effects(db: MerchantDB):
 
 
 def test_webhook_log_is_bounded(db: MerchantDB, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("lib.learn.store.WEBHOOK_LOG_KEEP", 5)
+    monkeypatch.setattr("lib.shop.db.WEBHOOK_LOG_KEEP", 5)
     for i in range(12):
         db.log_webhook(400, "rejected", detail=f"#{i}")
     rows = db.webhook_log(limit=50)
