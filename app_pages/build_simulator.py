@@ -3,6 +3,7 @@ through the API (rate-limited, resumable, cancellable)."""
 
 import streamlit as st
 
+from lib import ui_pages
 from lib.config import Mode
 from lib.gateway import make_client
 from lib.lab import sim_api, simulator
@@ -132,7 +133,7 @@ def progress_panel() -> None:
                 st.code("\n".join(f"{e.method} {e.path.split('?')[0]} → {e.status} {e.latency_ms:.0f} ms"
                                   for e in log.entries()[-30:]), language="text")
         if not current.running:
-            st.page_link("app_pages/build_explorer.py", label="Browse the payments in the explorer", icon=":material/search:")
+            st.page_link(ui_pages.page(ui_pages.EXPLORER), label="Browse the payments in the explorer", icon=":material/search:")
 
 
 polling = bool(job and job.running)

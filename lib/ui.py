@@ -17,7 +17,7 @@ import logging
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lib import shop
+from lib import shop, ui_pages
 from lib.config import Mode, Settings, load_settings
 from lib.gateway import Connection, HealthStatus, open_connection
 from lib.redaction import describe_error, safe_error_message
@@ -25,7 +25,6 @@ from lib.redaction import describe_error, safe_error_message
 logger = logging.getLogger(__name__)
 
 HEALTH_CACHE_TTL_S = 30
-CONNECTION_PAGE = "app_pages/connection.py"
 
 _BADGE_COLORS = {Mode.SANDBOX: "violet", Mode.TEST: "blue", Mode.CUSTOM: "orange", Mode.LIVE_READONLY: "red"}
 _BADGE_ICONS = {Mode.SANDBOX: ":material/science:", Mode.TEST: ":material/bug_report:",
@@ -103,7 +102,7 @@ def sidebar_status(conn: Connection | Exception) -> None:
 def _connection_link(label: str) -> None:
     """Link to the Connection page; plain text when it is not registered (e.g. a page run alone)."""
     try:
-        st.page_link(CONNECTION_PAGE, label=label, icon=":material/power:")
+        st.page_link(ui_pages.page(ui_pages.CONNECTION), label=label, icon=":material/power:")
     except StreamlitAPIException:
         st.caption("See the **Connection** page for setup help.")
 

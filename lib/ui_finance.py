@@ -30,8 +30,6 @@ from lib.finance.ui_data import (
 from lib.finance.ui_filters import DEFAULT_RANGE, RANGES, render_filters
 from lib.finance.ui_format import (
     COLORS,
-    EXPLORER_PAGE,
-    EXPLORER_URL,
     STATUS_LABELS,
 )
 from lib.finance.ui_kpis import render_kpis, render_open_disputes
@@ -40,8 +38,6 @@ from lib.finance.ui_payments import TABLE_PAGE_SIZE, render_payments
 __all__ = [
     "COLORS",
     "DEFAULT_RANGE",
-    "EXPLORER_PAGE",
-    "EXPLORER_URL",
     "RANGES",
     "REFRESH_CHOICES",
     "STATUS_LABELS",

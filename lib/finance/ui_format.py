@@ -8,8 +8,6 @@ import streamlit as st
 
 from lib.finance.money import exponent, format_amount, format_rate
 
-EXPLORER_PAGE = "app_pages/build_explorer.py"
-EXPLORER_URL = "/build_explorer"
 STATUS_LABELS = {"succeeded": "Succeeded", "partially_refunded": "Partially refunded",
                  "refunded": "Refunded", "disputed": "Disputed", "uncaptured": "Uncaptured",
                  "canceled": "Canceled", "pending": "Pending", "failed": "Failed"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lib import ui_pages
 from lib.finance import metrics as m
 from lib.finance.money import format_amount, format_rate
 from lib.finance.ui_format import (
-    EXPLORER_URL,
     _delta,
     _fmt_money_cols,
     _fmt_rate_cols,
@@ -93,7 +93,7 @@ def render_open_disputes(dash: m.Dashboard) -> None:
                "days_left", "overdue"]].copy()
     show = _fmt_money_cols(show, ["amount"], "currency")
     show["days_left"] = show["days_left"].round(1)
-    show["explorer"] = [f"{EXPLORER_URL}?pi={p}" if p else None for p in od.payment_intent]
+    show["explorer"] = [ui_pages.explorer_url(p) if p else None for p in od.payment_intent]
     st.dataframe(show, hide_index=True, width="stretch", key="fin_tbl_disputes", column_config={
         "evidence_due_by": st.column_config.DatetimeColumn("Evidence due (UTC)", format="D MMM YYYY, HH:mm"),
         "explorer": st.column_config.LinkColumn("Explorer", display_text="Open"),

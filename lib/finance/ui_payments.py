@@ -7,15 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib import ui_pages
 from lib.finance import metrics as m
 from lib.finance.money import format_amount
 from lib.finance.ui_data import (
     _export_bytes,
     _read,
-)
-from lib.finance.ui_format import (
-    EXPLORER_PAGE,
-    EXPLORER_URL,
 )
 
 TABLE_PAGE_SIZE = 100
@@ -42,7 +39,7 @@ def render_payments(path: Path, f: m.Filters) -> None:
     df = _read(path, m.payments_table, f, TABLE_PAGE_SIZE, (int(page) - 1) * TABLE_PAGE_SIZE)
     show = df.copy()
     show.insert(4, "amount_display", [format_amount(int(a), c) for a, c in zip(df.amount, df.currency)])
-    show["explorer"] = [f"{EXPLORER_URL}?pi={p}" if p else None for p in df.payment_intent]
+    show["explorer"] = [ui_pages.explorer_url(p) if p else None for p in df.payment_intent]
     st.dataframe(show, hide_index=True, width="stretch", key="fin_tbl_payments", column_config={
         "created": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM YYYY, HH:mm:ss"),
         "amount_display": st.column_config.TextColumn("Amount"),
@@ -54,5 +51,5 @@ def render_payments(path: Path, f: m.Filters) -> None:
         c1, c2 = st.columns([2, 1])
         chosen = c1.selectbox("Drill down into a payment", pis, key="fin_drill")
         with c2:
-            st.page_link(EXPLORER_PAGE, label=f"Open {chosen} in the explorer", icon=":material/travel_explore:",
+            st.page_link(ui_pages.page(ui_pages.EXPLORER), label=f"Open {chosen} in the explorer", icon=":material/travel_explore:",
                          query_params={"pi": chosen})

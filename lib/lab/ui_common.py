@@ -9,13 +9,11 @@ from typing import Any
 
 import streamlit as st
 
-from lib import ui
+from lib import ui, ui_pages
 from lib.config import Mode
 from lib.request_log import RequestLogEntry
 
 from .reqlog import pretty_body, tail_line
-
-EXPLORER_PAGE = "app_pages/build_explorer.py"
 
 
 def when(ts: float | int | None) -> str:
@@ -93,5 +91,5 @@ def requests_table(entries: list[RequestLogEntry], *, key: str) -> None:
 
 
 def explorer_link(pi_id: str, *, label: str | None = None, key: str | None = None) -> None:
-    st.page_link(EXPLORER_PAGE, label=label or f"Open {pi_id} in the Payments explorer", icon=":material/search:",
+    st.page_link(ui_pages.page(ui_pages.EXPLORER), label=label or f"Open {pi_id} in the Payments explorer", icon=":material/search:",
                  query_params={"pi": pi_id})

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from lib import ui_pages
 from lib.learn import amounts, snippets, testcards
 from lib.learn import ui_state as S
 from lib.learn.flow import DATABASE, PROCESSOR, SERVER
@@ -14,8 +15,6 @@ from lib.shop import MerchantDB, WebhookServer, get_db, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import DisputeStatus, RefundStatus
 
-EXPLORER_PAGE = "app_pages/build_explorer.py"
-EVENTS_PAGE = "app_pages/build_events.py"
 DISPUTE_CARD_GROUP = "dispute"
 
 
@@ -34,9 +33,9 @@ def step7(conn: Any, db: MerchantDB, server: WebhookServer) -> None:
     pi_id = order["payment_intent"]
     st.markdown(f"**Build pages for `{pi_id}`:**")
     links = st.columns(2)
-    links[0].page_link(EXPLORER_PAGE, label="Open in the Payments explorer", icon=":material/travel_explore:",
+    links[0].page_link(ui_pages.page(ui_pages.EXPLORER), label="Open in the Payments explorer", icon=":material/travel_explore:",
                        query_params={"pi": pi_id})
-    links[1].page_link(EVENTS_PAGE, label="Its events & webhook deliveries", icon=":material/webhook:",
+    links[1].page_link(ui_pages.page(ui_pages.EVENTS), label="Its events & webhook deliveries", icon=":material/webhook:",
                        query_params={"pi": pi_id})
     refund_tab, dispute_tab = st.tabs(["Refund", "Dispute"])
     with refund_tab:

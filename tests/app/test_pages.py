@@ -6,6 +6,7 @@ import ast
 
 import pytest
 
+from lib import ui_pages
 from tests.app.conftest import APP_FILE, PAGES, PROJECT_ROOT, open_page, texts
 
 
@@ -25,12 +26,23 @@ def test_default_page_is_the_walkthrough():
 
 
 def test_navigation_lists_exactly_the_page_files():
-    """app.py and app_pages/ stay in sync: every page file is in the navigation and vice versa."""
-    tree = ast.parse(APP_FILE.read_text())
-    registered = {node.args[0].value for node in ast.walk(tree)
-                  if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"}
+    """lib/ui_pages.py and app_pages/ stay in sync: every page file is in the navigation and vice versa."""
+    registered = {spec.path for specs in ui_pages.SECTIONS.values() for spec in specs}
     on_disk = {f"app_pages/{path.name}" for path in (PROJECT_ROOT / "app_pages").glob("*.py")}
     assert registered == on_disk == {path for path, _ in PAGES}
+
+
+def test_no_page_path_is_written_as_a_string_outside_the_page_table():
+    """Links reuse the st.Page objects of lib/ui_pages.py; a path typed anywhere else would rot."""
+    offenders = []
+    for path in [APP_FILE, *(PROJECT_ROOT / "lib").rglob("*.py"), *(PROJECT_ROOT / "app_pages").glob("*.py")]:
+        if path.name == "ui_pages.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "app_pages/" in node.value \
+                    and node.value.rstrip().endswith(".py"):
+                offenders.append(f"{path.relative_to(PROJECT_ROOT)}: {node.value}")
+    assert offenders == []
 
 
 def test_there_is_no_pages_directory():
