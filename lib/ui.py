@@ -1,6 +1,9 @@
-"""Thin Streamlit helpers shared by the pages. The only lib module that imports streamlit.
+"""Thin Streamlit helpers shared by every page: the connection, the sidebar status, errors.
 
-Typical page::
+Streamlit is imported only by modules named ``ui*.py`` (this one, ``ui_pages.py`` and each
+section's ``ui_*.py`` helpers). The one way for a page to get its connection and client is
+:func:`require_connection` (the Connection page, which explains a failed connection itself, uses
+:func:`connection_or_error`). Typical page::
 
     from lib import ui
     conn = ui.require_connection()      # shows a readable error and stops the page if not connected
@@ -131,24 +134,3 @@ def show_error(exc: BaseException) -> None:
         lines.append(f"[What this code means]({summary.doc_url})")
     render = st.warning if summary.severity == "warning" else st.error
     render("  \n".join(lines))
-
-
-def placeholder_page(title: str, info: str) -> None:
-    """Title plus one info line, for pages still being built."""
-    st.title(title)
-    st.info(info)
-
-
-def start_shop(conn: Connection | Exception) -> None:
-    """Start the shop (orders database, webhook endpoint) and, in sandbox/custom mode, register the
-    endpoint with the processor. app.py calls this once per run, before the page.
-
-    Runs on every page at app start (cached per process after the first call), so fulfilment by
-    webhook works whichever page a user opens first. A failure is shown on the pages that use it.
-    """
-    if isinstance(conn, Exception):
-        return
-    try:
-        shop.ensure_webhooks(conn)
-    except Exception as exc:  # never break navigation over webhooks
-        logger.warning("Webhook endpoint not started: %s", safe_error_message(exc))

@@ -1,5 +1,5 @@
-"""The shop's webhook endpoint: signature checks, exactly-once application, and the real thing
-(the sandbox delivering to our HTTP server)."""
+"""The shop's webhook endpoint: signature checks, exactly-once application, its HTTP server.
+The real thing (the sandbox delivering to it) is in tests/contract/test_shop_webhooks_delivered.py."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import stripe
 from stripe import WebhookSignature
 
 from lib.config import Secret
 from lib.learn import webhook_demo
-from lib.shop import MerchantDB, ensure_webhooks, forget_registrations, payments
+from lib.shop import MerchantDB, ensure_webhooks
 from lib.shop.webhook_handler import WebhookHandler, payment_intent_of
 from lib.shop.webhook_receiver import start_webhook_server
 
@@ -206,32 +205,6 @@ def test_http_endpoint_answers_fast_and_rejects_bad_requests(db):
         assert err.value.code == 404
     finally:
         server.stop()
-
-
-def test_sandbox_delivers_signed_events_to_the_registered_endpoint(db, sandbox):
-    """End to end: register with the sandbox, pay, and the webhook fulfils the order (once)."""
-    forget_registrations()
-    server = start_webhook_server(db)
-    client = stripe.StripeClient("sk_test_learn", base_addresses={"api": sandbox.url}, max_network_retries=0)
-    conn = SimpleNamespace(mode="sandbox", api_base=sandbox.url, client=client,
-                           settings=SimpleNamespace(webhook_secret=None))
-    try:
-        status = ensure_webhooks(conn, server)
-        assert status.registered and status.ready and status.masked_secret.startswith("whsec_")
-        assert ensure_webhooks(conn, server).endpoint_id == status.endpoint_id  # once per process
-        result = payments.pay(client, db, order_id="ord_wh", amount=2500, currency="usd", payment_method="pm_card_visa",
-                              token="t1", return_url=server.return_url)
-        assert result.pi["status"] == "succeeded"
-        deadline = time.time() + 10
-        while time.time() < deadline and not db.fulfilment("ord_wh"):
-            time.sleep(0.05)
-        assert db.fulfilment("ord_wh") is not None
-        types = [e["type"] for e in db.processed_events(result.pi["id"])]
-        assert "payment_intent.succeeded" in types and len(types) == len(set(types))
-    finally:
-        client.v1.webhook_endpoints.delete(status.endpoint_id)
-        server.stop()
-        forget_registrations()
 
 
 def test_test_mode_explains_stripe_listen(db):
