@@ -20,7 +20,7 @@ import logging
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lib import shop, ui_pages
+from lib import ui_pages
 from lib.config import Mode, Settings, load_settings
 from lib.gateway import Connection, HealthStatus, open_connection
 from lib.redaction import describe_error, safe_error_message
