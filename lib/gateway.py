@@ -18,6 +18,7 @@ from typing import Any, Final, Protocol
 
 import stripe
 
+from lib import sandbox
 from lib.config import DEFAULT_SANDBOX_DATA_DIR, ConfigError, Mode, ReadOnlyError, Settings, mask_key
 from lib.http_client import GatewayHTTPClient
 from lib.redaction import safe_error_message
@@ -117,11 +118,7 @@ def _start_sandbox(data_dir: Path) -> SandboxHandle:
             f"Cannot create the sandbox data directory {data_dir} ({exc.strerror or exc}). "
             "Set SANDBOX_DATA_DIR to a writable folder.") from None
     try:
-        from lib.sandbox import start_sandbox
-    except ImportError as exc:
-        raise SandboxUnavailableError(f"The offline sandbox is not installed ({exc}).") from exc
-    try:
-        handle = start_sandbox(data_dir=str(data_dir))
+        handle = sandbox.start_sandbox(data_dir=str(data_dir))
     except Exception as exc:
         raise SandboxUnavailableError(
             f"The offline sandbox failed to start: {safe_error_message(exc)}") from exc
