@@ -140,3 +140,12 @@ def test_major_minor_round_trip():
     assert cur.minor_to_major(5120, "kwd") == Decimal("5.120")
     for c in ("usd", "jpy", "kwd", "isk"):
         assert cur.major_to_minor(cur.minor_to_major(98760, c), c) == 98760
+
+
+def test_the_pinned_api_version_is_the_sdks():
+    """The app pins the version stripe-python 16.1.0 is generated for (its own constant)."""
+    from stripe._api_version import _ApiVersion
+
+    from lib.stripe_facts.api_version import API_VERSION
+
+    assert API_VERSION == _ApiVersion.CURRENT
