@@ -134,7 +134,7 @@ class WebhookHandler:
                 result = "no order in this shop for this payment (ignored)"
             else:
                 result = self._effect(event_id, event_type, obj, order)
-            tx.execute("UPDATE processed_events SET result=? WHERE event_id=?", (result, event_id))
+            db.set_event_result(tx, event_id, result)
         return result
 
     def _effect(self, event_id: str, event_type: str, obj: dict[str, Any], order: dict[str, Any]) -> str:

@@ -99,7 +99,7 @@ def test_rollback_discards_effects(db: MerchantDB):
 
 
 def test_webhook_log_is_bounded(db: MerchantDB, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("lib.shop.db.WEBHOOK_LOG_KEEP", 5)
+    monkeypatch.setattr("lib.shop.db.merchant_db.WEBHOOK_LOG_KEEP", 5)
     for i in range(12):
         db.log_webhook(400, "rejected", detail=f"#{i}")
     rows = db.webhook_log(limit=50)

@@ -1,78 +1,29 @@
-"""The merchant's own database ("Your database" on the Learn page): SQLite.
+"""The merchant's own database ("Your database" on the Learn page): the orders and everything the
+shop records around them (tables in :mod:`.schema`).
 
-Tables:
+Location, first match wins:
 
-* ``orders`` — one row per checkout, created *before* the PaymentIntent (status ``pending``);
-  the PaymentIntent id is stored on it, and the webhook handler moves it to ``paid`` etc.
-* ``attempts`` — one row per payment attempt; its primary key is the attempt's idempotency key,
-  so a double-clicked Pay button can only ever be one attempt.
-* ``outbox`` — receipts (and refund notes) rendered when an order is paid, waiting to be sent.
-  ``dedupe_key`` makes writing the same receipt twice a no-op.
-* ``fulfilments`` — one row per fulfilled order (primary key = order id): fulfilment happens once.
-* ``refunds`` — the refunds this shop asked for, with their latest status.
-* ``processed_events`` — the id of every webhook event applied; the handler inserts it in the same
-  transaction as the event's effects, so a replayed event changes nothing.
-* ``webhook_log`` — every delivery to the endpoint, accepted or rejected (bad signature …).
-
-Location: ``MERCHANT_DB_URL`` (``sqlite:///relative/path``, ``sqlite:////absolute/path`` or a plain
-path), default ``<project>/.data/merchant.sqlite3``. One connection per :class:`MerchantDB`, guarded
-by a re-entrant lock, shared by the Streamlit sessions and the webhook server's threads.
+* ``DATABASE_URL=postgresql://…`` — a schema ``shop`` in that Postgres, shared by every app
+  process (the finance warehouse and the sync state live in the same database);
+* ``MERCHANT_DB_URL`` — ``sqlite:///relative/path``, ``sqlite:////absolute/path`` or a plain path;
+* the default ``<project>/.data/merchant.sqlite3``.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
 from lib.config import PROJECT_ROOT
 
+from .engines import Engine, PostgresEngine, SQLiteEngine
+
 ENV_DB_URL: Final = "MERCHANT_DB_URL"
+ENV_DATABASE_URL: Final = "DATABASE_URL"
 DEFAULT_DB_PATH: Final = PROJECT_ROOT / ".data" / "merchant.sqlite3"
 WEBHOOK_LOG_KEEP: Final = 1000
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    id TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL,
-    amount INTEGER NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL, payment_intent TEXT UNIQUE,
-    paid_at REAL, paid_via TEXT, fulfilled_at REAL,
-    amount_refunded INTEGER NOT NULL DEFAULT 0, dispute_status TEXT, last_error TEXT, api_base TEXT,
-    card TEXT
-);
-CREATE TABLE IF NOT EXISTS attempts (
-    idempotency_key TEXT PRIMARY KEY, order_id TEXT NOT NULL, n INTEGER NOT NULL,
-    payment_method TEXT, created REAL NOT NULL, outcome TEXT, request TEXT NOT NULL DEFAULT 'create'
-);
-CREATE INDEX IF NOT EXISTS ix_attempts_order ON attempts(order_id, n);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, order_id TEXT NOT NULL,
-    kind TEXT NOT NULL, dedupe_key TEXT NOT NULL UNIQUE, subject TEXT NOT NULL, body TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'queued'
-);
-CREATE TABLE IF NOT EXISTS fulfilments (
-    order_id TEXT PRIMARY KEY, created REAL NOT NULL, event_id TEXT NOT NULL, detail TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS refunds (
-    id TEXT PRIMARY KEY, order_id TEXT NOT NULL, amount INTEGER NOT NULL, status TEXT NOT NULL,
-    failure_reason TEXT, created REAL NOT NULL, updated REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS processed_events (
-    event_id TEXT PRIMARY KEY, type TEXT NOT NULL, payment_intent TEXT, order_id TEXT,
-    received_at REAL NOT NULL, result TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ix_processed_pi ON processed_events(payment_intent, received_at);
-CREATE TABLE IF NOT EXISTS webhook_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, received_at REAL NOT NULL, http_status INTEGER NOT NULL,
-    outcome TEXT NOT NULL, event_id TEXT, type TEXT, payment_intent TEXT, detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS ix_webhook_log_pi ON webhook_log(payment_intent, id);
-"""
 
 ORDER_STATUSES: Final = ("pending", "requires_action", "payment_failed", "paid", "partially_refunded",
                          "refunded", "canceled")
@@ -82,9 +33,19 @@ class DuplicateEvent(Exception):
     """The event id is already in processed_events: the event was applied before."""
 
 
+def is_postgres_url(value: str) -> bool:
+    return value.startswith(("postgresql://", "postgres://"))
+
+
 def db_path_from_env(environ: dict[str, str] | None = None) -> Path | str:
-    """The database location from ``MERCHANT_DB_URL`` (or the default); ``":memory:"`` allowed."""
+    """The database location: a ``postgresql://`` URL from ``DATABASE_URL``, else the SQLite path from
+    ``MERCHANT_DB_URL`` (or the default); ``":memory:"`` allowed."""
     env = os.environ if environ is None else environ
+    shared = (env.get(ENV_DATABASE_URL) or "").strip()
+    if shared:
+        if not is_postgres_url(shared):
+            raise ValueError(f"{ENV_DATABASE_URL} must be a postgresql:// URL (got a {shared.split('://')[0]} URL).")
+        return shared
     raw = (env.get(ENV_DB_URL) or "").strip()
     if not raw:
         return DEFAULT_DB_PATH
@@ -94,60 +55,35 @@ def db_path_from_env(environ: dict[str, str] | None = None) -> Path | str:
         raw = raw[len("sqlite:///"):]
         path = Path(raw)  # "sqlite:////abs" leaves "/abs"; "sqlite:///rel" leaves "rel"
     elif "://" in raw:
-        raise ValueError(f"{ENV_DB_URL} must be a sqlite:/// URL or a file path (got a {raw.split('://')[0]} URL).")
+        raise ValueError(f"{ENV_DB_URL} must be a sqlite:/// URL or a file path (got a {raw.split('://')[0]} URL); "
+                         f"put a Postgres URL in {ENV_DATABASE_URL}.")
     else:
         path = Path(raw).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 class MerchantDB:
-    """The shop's database. Every method is safe to call from any thread."""
+    """The shop's database. Every method is safe to call from any thread (and, on Postgres, from
+    several processes at once)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
-        self.path = db_path_from_env() if path is None else path
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._conn = sqlite3.connect(str(self.path), timeout=15, isolation_level=None,
-                                     check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        with self._lock:
-            if self.path != ":memory:":
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(SCHEMA)
+        where = db_path_from_env() if path is None else path
+        self.engine: Engine = (PostgresEngine(where) if isinstance(where, str) and is_postgres_url(where)
+                               else SQLiteEngine(where))
+        self.path = self.engine.location  # for Postgres: the URL without its password
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self.engine.close()
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
-        with self._lock:
-            outer = self._depth == 0
-            if outer:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield self._conn
-            except BaseException:
-                self._depth -= 1
-                if outer:
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if outer:
-                self._conn.execute("COMMIT")
+    def tx(self):
+        """One write transaction; nested calls join the outer one."""
+        return self.engine.tx()
 
     def _rows(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._conn.execute(sql, args).fetchall()]
+        return self.engine.rows(sql, args)
 
     def _one(self, sql: str, args: tuple = ()) -> dict[str, Any] | None:
-        rows = self._rows(sql, args)
-        return rows[0] if rows else None
+        return self.engine.one(sql, args)
 
     # --- orders ----------------------------------------------------------------------------------
     def create_order(self, order_id: str, amount: int, currency: str, description: str = "",
@@ -155,8 +91,8 @@ class MerchantDB:
         """Insert a ``pending`` order unless it exists; returns (order, created_now)."""
         now = time.time()
         with self.tx() as db:
-            cur = db.execute("INSERT OR IGNORE INTO orders(id, created, updated, amount, currency, description, "
-                             "status, api_base) VALUES (?,?,?,?,?,?,?,?)",
+            cur = db.execute("INSERT INTO orders(id, created, updated, amount, currency, description, "
+                             "status, api_base) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                              (order_id, now, now, int(amount), currency.lower(), description, "pending", api_base))
             created = cur.rowcount == 1
         order = self.order(order_id)
@@ -211,10 +147,16 @@ class MerchantDB:
         with self.tx() as db:
             row = db.execute("SELECT n, request FROM attempts WHERE idempotency_key=?", (idempotency_key,)).fetchone()
             if row is not None:
-                return int(row[0]), False, str(row[1])
-            n = db.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM attempts WHERE order_id=?", (order_id,)).fetchone()[0]
-            db.execute("INSERT INTO attempts(idempotency_key, order_id, n, payment_method, created, request) "
-                       "VALUES (?,?,?,?,?,?)", (idempotency_key, order_id, n, payment_method, time.time(), request))
+                return int(row["n"]), False, str(row["request"])
+            n = db.execute("SELECT COALESCE(MAX(n), 0) + 1 AS n FROM attempts WHERE order_id=?",
+                           (order_id,)).fetchone()["n"]
+            cur = db.execute("INSERT INTO attempts(idempotency_key, order_id, n, payment_method, created, request) "
+                             "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                             (idempotency_key, order_id, n, payment_method, time.time(), request))
+            if cur.rowcount != 1:  # another process recorded the same key first: take its request
+                row = db.execute("SELECT n, request FROM attempts WHERE idempotency_key=?",
+                                 (idempotency_key,)).fetchone()
+                return int(row["n"]), False, str(row["request"])
             return int(n), True, request
 
     def finish_attempt(self, idempotency_key: str, outcome: str) -> None:
@@ -231,8 +173,9 @@ class MerchantDB:
     # --- outbox / fulfilment / refunds -------------------------------------------------------------
     def queue_message(self, order_id: str, kind: str, dedupe_key: str, subject: str, body: str) -> bool:
         with self.tx() as db:
-            cur = db.execute("INSERT OR IGNORE INTO outbox(created, order_id, kind, dedupe_key, subject, body) "
-                             "VALUES (?,?,?,?,?,?)", (time.time(), order_id, kind, dedupe_key, subject, body))
+            cur = db.execute("INSERT INTO outbox(created, order_id, kind, dedupe_key, subject, body) "
+                             "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                             (time.time(), order_id, kind, dedupe_key, subject, body))
             return cur.rowcount == 1
 
     def outbox(self, order_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -244,8 +187,8 @@ class MerchantDB:
         """Record the fulfilment once; returns False if the order was already fulfilled."""
         now = time.time()
         with self.tx() as db:
-            cur = db.execute("INSERT OR IGNORE INTO fulfilments(order_id, created, event_id, detail) VALUES (?,?,?,?)",
-                             (order_id, now, event_id, detail))
+            cur = db.execute("INSERT INTO fulfilments(order_id, created, event_id, detail) VALUES (?,?,?,?) "
+                             "ON CONFLICT DO NOTHING", (order_id, now, event_id, detail))
             if cur.rowcount != 1:
                 return False
             db.execute("UPDATE orders SET fulfilled_at=?, updated=? WHERE id=?", (now, now, order_id))
@@ -267,9 +210,9 @@ class MerchantDB:
                        "updated=excluded.updated", (refund_id, order_id, int(amount), status, failure_reason, now, now))
             self._recompute_refunded(db, order_id)
 
-    def _recompute_refunded(self, db: sqlite3.Connection, order_id: str) -> None:
-        total = db.execute("SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE order_id=? AND status IN "
-                           "('pending', 'succeeded', 'requires_action')", (order_id,)).fetchone()[0]
+    def _recompute_refunded(self, db: Any, order_id: str) -> None:
+        total = db.execute("SELECT COALESCE(SUM(amount), 0) AS total FROM refunds WHERE order_id=? AND status IN "
+                           "('pending', 'succeeded', 'requires_action')", (order_id,)).fetchone()["total"]
         row = db.execute("SELECT amount, paid_at FROM orders WHERE id=?", (order_id,)).fetchone()
         if row is None:
             return
@@ -289,14 +232,21 @@ class MerchantDB:
         return self._rows("SELECT * FROM refunds WHERE order_id=? ORDER BY created", (order_id,))
 
     # --- webhooks --------------------------------------------------------------------------------
-    def record_event(self, db: sqlite3.Connection, event_id: str, event_type: str, pi_id: str | None,
+    def record_event(self, db: Any, event_id: str, event_type: str, pi_id: str | None,
                      order_id: str | None, result: str) -> None:
-        """Insert into processed_events inside the caller's transaction; DuplicateEvent if present."""
-        try:
-            db.execute("INSERT INTO processed_events(event_id, type, payment_intent, order_id, received_at, result) "
-                       "VALUES (?,?,?,?,?,?)", (event_id, event_type, pi_id, order_id, time.time(), result))
-        except sqlite3.IntegrityError:
-            raise DuplicateEvent(event_id) from None
+        """Insert into processed_events inside the caller's transaction; DuplicateEvent if present.
+
+        ``ON CONFLICT DO NOTHING`` rather than catching the unique violation: on Postgres a second
+        process inserting the same id waits for the first to commit, then sees row count 0."""
+        cur = db.execute("INSERT INTO processed_events(event_id, type, payment_intent, order_id, received_at, result) "
+                         "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                         (event_id, event_type, pi_id, order_id, time.time(), result))
+        if cur.rowcount != 1:
+            raise DuplicateEvent(event_id)
+
+    def set_event_result(self, db: Any, event_id: str, result: str) -> None:
+        """What applying the event did, in words (inside the transaction that recorded it)."""
+        db.execute("UPDATE processed_events SET result=? WHERE event_id=?", (result, event_id))
 
     def event_processed(self, event_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM processed_events WHERE event_id=?", (event_id,))
@@ -312,7 +262,8 @@ class MerchantDB:
             db.execute("INSERT INTO webhook_log(received_at, http_status, outcome, event_id, type, payment_intent, "
                        "detail) VALUES (?,?,?,?,?,?,?)",
                        (time.time(), http_status, outcome, event_id, event_type, pi_id, detail[:500]))
-            db.execute("DELETE FROM webhook_log WHERE id <= (SELECT MAX(id) FROM webhook_log) - ?", (WEBHOOK_LOG_KEEP,))
+            db.execute("DELETE FROM webhook_log WHERE id <= (SELECT MAX(id) FROM webhook_log) - ?",
+                       (WEBHOOK_LOG_KEEP,))
 
     def webhook_log(self, pi_id: str | None = None, limit: int = 50, include_rejected: bool = True
                     ) -> list[dict[str, Any]]:
