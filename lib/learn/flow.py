@@ -58,76 +58,110 @@ def merge(*groups: list[Message]) -> list[Message]:
     return sorted(out, key=lambda m: m.t)
 
 
-def render_svg(messages: list[Message], width: int = 540) -> str:
+# Layout of the sequence diagram, in CSS pixels: the SVG is shown at its natural size (never scaled
+# down), so these are the sizes a person reads. 780 px fits the page's content column at 1280 px.
+WIDTH = 780
+GUTTER = 58            # the time column on the left
+FONT = 13              # message labels
+LINE_H = 17            # one line of a label
+CHAR_W = 7.4           # a generous average advance of 13 px Helvetica, so estimates never overflow
+HEAD_H = 40
+FONT_STACK = "Helvetica, Arial, sans-serif"
+
+
+def wrap_label(text: str, max_chars: int) -> list[str]:
+    """Break a label into lines of at most ``max_chars`` at spaces. A single word longer than that
+    (an id) gets a line of its own and is never cut: ids must stay whole to be recognisable."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= max_chars or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    return lines
+
+
+def render_svg(messages: list[Message], width: int = WIDTH) -> str:
     """The sequence diagram as an SVG string (only the last MAX_ROWS messages).
 
-    Each message has its own row, so its label starts at the arrow's left end and may run past
-    the arrow to the right edge: long labels stay readable in a narrow column.
+    One row per message: the label sits on its own line(s) *above* the arrow, so no arrow ever
+    crosses text. A label may extend over other lanes (its row holds nothing else); it starts at
+    the arrow's left end, moves left when it would pass the right edge, and wraps at spaces when
+    it is wider than the diagram. Labels carry a white halo so dashed lifelines don't strike them.
     """
     shown = messages[-MAX_ROWS:]
     skipped = len(messages) - len(shown)
-    left, top, row_h, head_h, char_w = 40, 8, 31, 36, 6.6
-    lane_w = (width - left - 4) / len(LANES)
-    x = {lane: left + lane_w * (i + 0.5) for i, lane in enumerate(LANES)}
-    body_top = top + head_h + 26
-    height = int(body_top + max(1, len(shown)) * row_h + 24)
+    top = 8
+    lane_w = (width - GUTTER - 4) / len(LANES)
+    x = {lane: GUTTER + lane_w * (i + 0.5) for i, lane in enumerate(LANES)}
+    max_chars = int((width - GUTTER - 16) / CHAR_W)
+    rows = [wrap_label(m.label, max_chars) for m in shown]
+    row_heights = [10 + LINE_H * len(lines) + 14 for lines in rows]
+    body_top = top + HEAD_H + 30
+    height = int(body_top + (sum(row_heights) if shown else 40) + 30)
     e = html.escape
+    halo = 'stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-           f'font-family="Helvetica, Arial, sans-serif">',
+           f'font-family="{FONT_STACK}" role="img" aria-label="Sequence diagram of this payment">',
            '<defs>' + "".join(
-               f'<marker id="arrow-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+               f'<marker id="arrow-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
                f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
                for k, c in KIND_COLORS.items()) + '</defs>']
     # PCI zone: the card iframe (inside the browser lane) and the processor lane.
-    zone_left = x[BROWSER] - lane_w * 0.2
+    zone_left = x[BROWSER] - lane_w * 0.5 + 4
     boundary = x[PROCESSOR] + lane_w / 2
-    out.append(f'<rect x="{zone_left:.1f}" y="{top - 4}" width="{boundary - zone_left:.1f}" height="{height - top + 4}" '
-               'fill="#fff1f2"/>')
-    out.append(f'<text x="{(zone_left + boundary) / 2:.1f}" y="{height - 7}" text-anchor="middle" font-size="10.5" '
+    out.append(f'<rect x="{zone_left:.1f}" y="{top + HEAD_H + 4}" width="{boundary - zone_left:.1f}" '
+               f'height="{height - top - HEAD_H - 4}" fill="#fff1f2"/>')
+    out.append(f'<text x="{(zone_left + boundary) / 2:.1f}" y="{height - 9}" text-anchor="middle" font-size="12" '
                'fill="#be123c">PCI zone: card data only here</text>')
-    out.append(f'<line x1="{boundary:.1f}" y1="{top - 4}" x2="{boundary:.1f}" y2="{height}" stroke="#df1b41" '
+    out.append(f'<line x1="{boundary:.1f}" y1="{top + HEAD_H + 4}" x2="{boundary:.1f}" y2="{height}" stroke="#df1b41" '
                'stroke-width="1.6" stroke-dasharray="6 4"/>')
-    out.append(f'<text x="{boundary + 4:.1f}" y="{body_top - 8}" font-size="10.5" fill="#df1b41">PCI boundary: no card '
-               'data beyond this line</text>')
+    out.append(f'<text x="{boundary + 6:.1f}" y="{body_top - 10}" font-size="12" fill="#df1b41" {halo}>'
+               'PCI boundary: no card data beyond this line</text>')
     for lane in LANES:
         cx = x[lane]
-        out.append(f'<line x1="{cx:.1f}" y1="{top + head_h}" x2="{cx:.1f}" y2="{height - 18}" stroke="#c1c9d2" '
+        out.append(f'<line x1="{cx:.1f}" y1="{top + HEAD_H}" x2="{cx:.1f}" y2="{height - 24}" stroke="#c1c9d2" '
                    'stroke-dasharray="3 3"/>')
         fill = "#0a2540" if lane in (SERVER, DATABASE) else "#635bff"
-        out.append(f'<rect x="{cx - lane_w * 0.47:.1f}" y="{top}" width="{lane_w * 0.94:.1f}" height="{head_h}" rx="7" '
-                   f'fill="{fill}"/><text x="{cx:.1f}" y="{top + head_h / 2 + 4.5}" text-anchor="middle" font-size="11.5" '
+        out.append(f'<rect x="{cx - lane_w * 0.47:.1f}" y="{top}" width="{lane_w * 0.94:.1f}" height="{HEAD_H}" rx="8" '
+                   f'fill="{fill}"/><text x="{cx:.1f}" y="{top + HEAD_H / 2 + 5}" text-anchor="middle" font-size="14" '
                    f'font-weight="bold" fill="#fff">{e(LANE_LABELS[lane])}</text>')
     if not shown:
-        out.append(f'<text x="{width / 2:.1f}" y="{body_top + 12}" text-anchor="middle" font-size="12" fill="#8792a2">'
-                   'The messages of this payment appear here as they happen.</text>')
+        out.append(f'<text x="{(GUTTER + width) / 2:.1f}" y="{body_top + 16}" text-anchor="middle" font-size="13" '
+                   f'fill="#6b7280" {halo}>The messages of this payment appear here as they happen.</text>')
     t0 = shown[0].t if shown else 0.0
-    for i, m in enumerate(shown):
-        y = body_top + i * row_h + 12
+    y = body_top
+    for m, lines, row_h in zip(shown, rows, row_heights):
         color = KIND_COLORS.get(m.kind, "#635bff")
         marker = m.kind if m.kind in KIND_COLORS else "api"
         dash = ' stroke-dasharray="5 3"' if m.kind in ("error", "redirect") else ""
-        out.append(f'<text x="2" y="{y + 9}" font-size="9.5" fill="#8792a2">+{m.t - t0:0.1f}s</text>')
+        weight = "bold" if m.kind == "card" else "normal"
+        label_w = max(len(line) for line in lines) * CHAR_W
         if m.src == m.dst:
-            x0 = x[m.src] - lane_w * 0.45
-            text = _clip(m.label, int((width - x0 - 10) / char_w))
-            out.append(f'<rect x="{x0:.1f}" y="{y - 4}" width="{len(text) * char_w + 12:.1f}" height="18" rx="4" '
-                       f'fill="#ffffff" stroke="{color}" stroke-dasharray="4 2"/><text x="{x0 + 6:.1f}" y="{y + 9}" '
-                       f'font-size="12" fill="{color}">{e(text)}</text>')
-            continue
-        x1, x2 = x[m.src], x[m.dst]
-        start = min(x1, x2) + 5
-        out.append(f'<line x1="{x1:.1f}" y1="{y + 11}" x2="{x2:.1f}" y2="{y + 11}" stroke="{color}" stroke-width="1.8"'
-                   f'{dash} marker-end="url(#arrow-{marker})"/>')
-        out.append(f'<text x="{start:.1f}" y="{y + 6}" font-size="12" fill="{color}" '
-                   f'font-weight="{"bold" if m.kind == "card" else "normal"}">'
-                   f'{e(_clip(m.label, int((width - start - 4) / char_w)))}</text>')
+            anchor = x[m.src] - lane_w * 0.45
+        else:
+            anchor = min(x[m.src], x[m.dst]) + 6
+        label_x = max(GUTTER + 4, min(anchor, width - 8 - label_w))
+        arrow_y = y + 10 + LINE_H * len(lines) + 4
+        out.append(f'<text x="4" y="{y + 10 + LINE_H - 4}" font-size="12" fill="#6b7280">+{m.t - t0:0.1f}s</text>')
+        text = "".join(f'<tspan x="{label_x:.1f}" dy="{0 if i == 0 else LINE_H}">{e(line)}</tspan>'
+                       for i, line in enumerate(lines))
+        out.append(f'<text y="{y + 10 + LINE_H - 4}" font-size="{FONT}" fill="{color}" font-weight="{weight}" '
+                   f'{halo}>{text}</text>')
+        if m.src == m.dst:  # a step inside one lane: a short self-arrow under the label
+            x0 = x[m.src] - 14
+            out.append(f'<path d="M{x0:.1f},{arrow_y - 4} h28 v8 h-26" fill="none" stroke="{color}" stroke-width="1.6"'
+                       f'{dash} marker-end="url(#arrow-{marker})"/>')
+        else:
+            out.append(f'<line x1="{x[m.src]:.1f}" y1="{arrow_y}" x2="{x[m.dst]:.1f}" y2="{arrow_y}" stroke="{color}" '
+                       f'stroke-width="1.8"{dash} marker-end="url(#arrow-{marker})"/>')
+        y += row_h
     if skipped:
-        out.append(f'<text x="{width - 4}" y="{body_top - 8}" text-anchor="end" font-size="10" fill="#8792a2">'
+        out.append(f'<text x="4" y="{body_top - 10}" font-size="12" fill="#6b7280" {halo}>'
                    f'({skipped} earlier not shown)</text>')
     out.append("</svg>")
     return "".join(out)
-
-
-def _clip(text: str, limit: int) -> str:
-    limit = max(12, limit)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,4 +1,5 @@
-"""The Learn page's layout: stepper, the current step, and the live panels beside it."""
+"""The Learn page's layout: stepper, the current step with the state diagram beside it, then the
+live flow diagram across the page, the shop's database and the Charges-vs-PaymentIntents section."""
 
 from __future__ import annotations
 
@@ -76,9 +77,9 @@ def render(conn: Any) -> None:
         else:
             ui_after.step7(conn, db, server)
     with side:
-        ui_panels.flow_panel(db)
         ui_panels.state_panel(conn, db)
         ui_panels.watch(conn, db)
+    ui_panels.flow_panel(db)  # full width: a sequence diagram needs room for its four lanes
     ui_panels.database_panel(db)
     with st.expander("Your webhook endpoint — and how it rejects forged, stale and replayed deliveries"):
         ui_panels.webhook_panel(conn, db, server, status)

@@ -45,7 +45,8 @@ def flow_panel(db: MerchantDB) -> None:
     st.markdown("##### Live flow of this payment")
     pi_id = (S.current_pi() or {}).get("id")
     messages = flow.merge(S.messages(), webhook_messages(db, pi_id))
-    st.image(flow.render_svg(messages), width="stretch")
+    # Natural size, never stretched or squeezed: the diagram's 13 px text is what a person reads.
+    st.image(flow.render_svg(messages), width="content")
     st.caption(":red[■] card data (only browser → processor) · :violet[■] ids and API calls · :green[■] signed "
                "webhooks · :gray[■] your database. Nothing red ever reaches your server.")
 
