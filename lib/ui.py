@@ -20,7 +20,7 @@ import logging
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lib import ui_pages
+from lib import shop, ui_pages
 from lib.config import Mode, Settings, load_settings
 from lib.gateway import Connection, HealthStatus, open_connection
 from lib.redaction import describe_error, safe_error_message
@@ -134,3 +134,16 @@ def show_error(exc: BaseException) -> None:
         lines.append(f"[What this code means]({summary.doc_url})")
     render = st.warning if summary.severity == "warning" else st.error
     render("  \n".join(lines))
+
+
+def start_shop(conn: Connection | Exception) -> None:
+    """Start the shop (orders database, webhook endpoint) and, in sandbox/custom mode, register the
+    endpoint with the processor. app.py calls this once per run, before the page; the shop itself
+    starts only once per process (lib/shop/runtime.py), so fulfilment by webhook works whichever
+    page a user opens first. A failure is shown on the pages that use it."""
+    if isinstance(conn, Exception):
+        return
+    try:
+        shop.ensure_webhooks(conn)
+    except Exception as exc:  # never break navigation over webhooks
+        logger.warning("Webhook endpoint not started: %s", safe_error_message(exc))

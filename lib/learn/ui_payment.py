@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -10,6 +11,7 @@ import streamlit as st
 from lib.config import mask_key
 from lib.learn import snippets
 from lib.learn import ui_state as S
+from lib.learn.key_fields import ERROR_FIELDS, PAYMENT_INTENT_FIELDS, key_fields
 from lib.learn.outcome import ADVICE, Outcome, classify
 from lib.shop import MerchantDB, payments
 from lib.stripe_facts.currencies import format_amount
@@ -47,13 +49,17 @@ def step4(conn: Any, db: MerchantDB) -> None:
     if call.replayed:
         facts.append("**replayed** — the processor answered from its idempotency cache; nothing ran twice")
     st.caption(" · ".join(facts))
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**Request** `{call.method} {call.path}`")
-        st.json(call.params, expanded=2)
-    with right:
-        st.markdown("**Response**" + (" (a 402 is a normal answer: the bank said no)" if call.status == 402 else ""))
-        st.json(call.response or {"error": call.error.detail if call.error else "no response"}, expanded=1)
+    # Stacked, not side by side: JSON needs the width, and the fields that matter come first.
+    st.markdown(f"**Request** `{call.method} {call.path}`")
+    st.code(json.dumps(call.params, indent=2), language="json", wrap_lines=True)
+    response = call.response or {"error": {"message": call.error.detail if call.error else "no response"}}
+    st.markdown("**Response** — the fields that matter" +
+                (" (a 402 is a normal answer: the bank said no)" if call.status == 402 else ""))
+    rows = key_fields(response, ERROR_FIELDS if "error" in response else PAYMENT_INTENT_FIELDS)
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    with st.expander(f"The whole response ({len(response.get('error', response))} fields)"):
+        st.json(response, expanded=1)
     with st.expander("Your database: the order row and its attempts"):
         st.json(order, expanded=True)
         st.dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")

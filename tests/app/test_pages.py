@@ -50,3 +50,16 @@ def test_there_is_no_pages_directory():
     first run of a process (deep links then bypass app.py and st.navigation). Keep pages in app_pages/."""
     assert not (PROJECT_ROOT / "pages").exists()
 
+
+
+def test_app_start_starts_the_shop_and_registers_its_endpoint_whatever_the_first_page():
+    """app.py starts the shop once, before any page: a first visit to the Connection page already has
+    the shop's webhook endpoint registered with the sandbox, so fulfilment never waits for Learn."""
+    from lib import shop, ui
+
+    shop.forget_registrations()
+    at = open_page("app_pages/connection.py")
+    assert not at.exception
+    conn = ui.get_connection()
+    endpoints = conn.client.v1.webhook_endpoints.list(params={"limit": 100}).data
+    assert shop.get_webhook_server().url in {e.url for e in endpoints}

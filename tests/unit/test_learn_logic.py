@@ -144,3 +144,21 @@ def test_snippets_use_real_values_and_a_masked_key():
                               key="sk_test_…", api_base="https://api.stripe.com", idempotency_key="k")
     assert 'client.v1.payment_intents.confirm(\n    "pi_1"' in confirm and "base_addresses" not in confirm
     assert snippets.form_body({"a": 1, "metadata": {"order_id": "x"}, "flag": True}) == "a=1&metadata[order_id]=x&flag=true"
+
+
+def test_key_fields_pick_what_matters_and_leave_out_the_rest():
+    from lib.learn.key_fields import ERROR_FIELDS, key_fields
+
+    pi = {"id": "pi_1", "object": "payment_intent", "status": "requires_action", "amount": 2500, "currency": "usd",
+          "next_action": {"type": "redirect_to_url", "redirect_to_url": {"url": "http://x"}},
+          "metadata": {"order_id": "ord_1"}, "automatic_payment_methods": {"enabled": True}, "shipping": None}
+    rows = key_fields(pi)
+    fields = [r["field"] for r in rows]
+    assert fields == ["id", "status", "amount", "currency", "next_action.type", "metadata.order_id",
+                      "automatic_payment_methods.enabled"]
+    assert rows[4]["value"] == "redirect_to_url" and rows[-1]["value"] == "true"
+    declined = {"error": {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+                          "payment_intent": {"id": "pi_2", "status": "requires_payment_method"}}}
+    assert [(r["field"], r["value"]) for r in key_fields(declined, ERROR_FIELDS)] == [
+        ("error.type", "card_error"), ("error.code", "card_declined"), ("error.decline_code", "insufficient_funds"),
+        ("error.payment_intent.id", "pi_2"), ("error.payment_intent.status", "requires_payment_method")]
