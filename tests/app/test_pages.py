@@ -55,11 +55,14 @@ def test_there_is_no_pages_directory():
 def test_app_start_starts_the_shop_and_registers_its_endpoint_whatever_the_first_page():
     """app.py starts the shop once, before any page: a first visit to the Connection page already has
     the shop's webhook endpoint registered with the sandbox, so fulfilment never waits for Learn."""
+    from streamlit.testing.v1 import AppTest
+
     from lib import shop, ui
 
     shop.forget_registrations()
-    at = open_page("app_pages/connection.py")
-    assert not at.exception
+    at = AppTest.from_file(str(APP_FILE), default_timeout=30)
+    at.switch_page("app_pages/connection.py").run()  # the first and only run: Learn never renders
+    assert not at.exception and at.title[0].value == "Connection"
     conn = ui.get_connection()
     endpoints = conn.client.v1.webhook_endpoints.list(params={"limit": 100}).data
     assert shop.get_webhook_server().url in {e.url for e in endpoints}
