@@ -16,6 +16,8 @@ section's ``ui_*.py`` helpers). The one way for a page to get its connection and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -24,6 +26,7 @@ from lib import shop, ui_pages
 from lib.config import Mode, Settings, load_settings
 from lib.gateway import Connection, HealthStatus, open_connection
 from lib.redaction import describe_error, safe_error_message
+from lib.stripe_facts.statuses import Badge
 
 logger = logging.getLogger(__name__)
 
@@ -147,3 +150,41 @@ def start_shop(conn: Connection | Exception) -> None:
         shop.ensure_webhooks(conn)
     except Exception as exc:  # never break navigation over webhooks
         logger.warning("Webhook endpoint not started: %s", safe_error_message(exc))
+
+
+# --- statuses as badges (the Dashboard's words and colours: lib/stripe_facts/statuses.py) ----------
+
+BADGE_HEX = {"green": "#1f7a3a", "red": "#c0262d", "orange": "#b45309", "blue": "#1d63c4", "violet": "#5b45d6",
+             "gray": "#5f6b7a"}
+
+
+def status_badge(badge: Badge) -> None:
+    """One status as a coloured badge (st.badge), e.g. the explorer's detail header."""
+    st.badge(badge.label, color=badge.color)  # type: ignore[arg-type]
+
+
+def badge_rows(rows: list[dict[str, Any]], columns: dict[str, Callable[[Any], Badge]]
+               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows for ``st.dataframe`` whose status columns show coloured pills in Stripe's words.
+
+    ``columns`` maps a column name to the function that turns its raw value into a Badge. Returns
+    the display rows (raw values replaced by their label) and the ``column_config`` to pass along.
+    Empty values (None) are shown blank, never as "None".
+    """
+    shown: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Badge]] = {name: {} for name in columns}
+    for row in rows:
+        out = {k: ("" if v is None else v) for k, v in row.items()}
+        for name, to_badge in columns.items():
+            if name in row and row[name] not in (None, ""):
+                badge = to_badge(row[name])
+                seen[name][badge.label] = badge
+                out[name] = [badge.label]
+            elif name in row:
+                out[name] = []
+        shown.append(out)
+    config = {name: st.column_config.MultiselectColumn(
+        name.replace("_", " "), options=list(badges), color=[BADGE_HEX.get(b.color, BADGE_HEX["gray"])
+                                                             for b in badges.values()], disabled=True)
+        for name, badges in seen.items() if badges}
+    return shown, config

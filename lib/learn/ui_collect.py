@@ -114,7 +114,7 @@ def step1(conn: Any, server: WebhookServer) -> None:
     if st.session_state.learn_retry:
         st.info(f"**Retry:** pick another card. The server will confirm the **same** PaymentIntent "
                 f"`{(S.current_pi() or {}).get('id', '')}` with it — no new order, no new PaymentIntent.")
-    form_col, pick_col = st.columns([1, 1], gap="medium")
+    form_col, pick_col = st.columns([1.4, 1], gap="medium")  # the card number needs room beside its brand badge
     with pick_col:
         card = _picker(conn)
     with form_col:

@@ -59,7 +59,7 @@ def render(conn: Any) -> None:
         getattr(st, notice[0], st.info)(notice[1])
         st.session_state.learn_notice = None
     step = st.session_state.learn_step
-    main, side = st.columns([4, 3], gap="medium")
+    main, side = st.columns([5, 3], gap="medium")
     with main:
         st.subheader(f"Step {step} · {S.STEP_TITLES[step]}")
         if step == 1:

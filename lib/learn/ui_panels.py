@@ -9,12 +9,14 @@ from typing import Any
 
 import streamlit as st
 
+from lib import ui
 from lib.learn import flow, testcards, timeline, webhook_demo
 from lib.learn import ui_state as S
 from lib.learn.flow import BROWSER, DATABASE, PROCESSOR, SERVER
 from lib.shop import MerchantDB, WebhookServer, WebhookStatus, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import PIStatus, graphviz_dot
+from lib.stripe_facts.statuses import dispute_badge, order_badge
 
 WATCH_EVERY_S = 1.5
 WATCH_GIVE_UP_S = 120
@@ -86,16 +88,21 @@ def state_panel(conn: Any, db: MerchantDB) -> None:
 def database_panel(db: MerchantDB) -> None:
     st.markdown("##### Your database")
     order = _order(db)
-    st.caption(f"SQLite at `{db.path}` (set `MERCHANT_DB_URL` to move it).")
+    if db.engine.kind == "postgres":
+        st.caption(f"Postgres at `{db.path}`, schema `shop` (from `DATABASE_URL`).")
+    else:
+        st.caption(f"SQLite at `{db.path}` (set `MERCHANT_DB_URL` to move it, or `DATABASE_URL` for Postgres).")
     tabs = st.tabs(["orders", "attempts", "outbox", "fulfilments", "processed events", "webhook log"])
     orders = db.orders(6)
     if not orders:
         tabs[0].caption("No orders yet: the first one is written when you press Pay (step 3).")
-    tabs[0].dataframe([{**{k: o[k] or "" for k in ("id", "status", "payment_intent", "paid_via", "card")},
-                        "amount": format_amount(o["amount"], o["currency"]),
-                        "refunded": format_amount(o["amount_refunded"], o["currency"]),
-                        "dispute": o["dispute_status"] or "", "fulfilled": bool(o["fulfilled_at"])} for o in orders],
-                      hide_index=True, width="stretch") if orders else None
+    if orders:
+        rows, config = ui.badge_rows([{**{k: o[k] for k in ("id", "status", "payment_intent", "paid_via", "card")},
+                                       "amount": format_amount(o["amount"], o["currency"]),
+                                       "refunded": format_amount(o["amount_refunded"], o["currency"]),
+                                       "dispute": o["dispute_status"], "fulfilled": bool(o["fulfilled_at"])}
+                                      for o in orders], {"status": order_badge, "dispute": dispute_badge})
+        tabs[0].dataframe(rows, column_config=config, hide_index=True, width="stretch")
     if order:
         tabs[1].dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")
         tabs[2].dataframe([{k: m[k] for k in ("id", "kind", "subject", "status")} for m in db.outbox(order["id"])],
