@@ -9,14 +9,18 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PORT ?= 8501
 PYTEST_WORKERS ?= 2
+# The Node SDK contract tests (tests/contract/test_node_sdk.py) run the npm stripe package pinned here.
+NODE_DIR := tests/contract/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: help venv run test lint unit fast e2e chromium clean
+.PHONY: help venv run test lint unit fast e2e chromium node-deps clean
 
 help:
 	@echo "make run    - start the app on http://localhost:$(PORT) (creates .venv on first use)"
 	@echo "make test   - ruff, then unit/contract/app tests, then browser (e2e) tests"
 	@echo "make fast   - ruff + unit/contract/app tests only (no browser)"
 	@echo "make e2e    - browser tests only"
+	@echo "make node-deps - npm ci the Node SDK for the contract tests (needs node 20+ and npm)"
 	@echo "make clean  - remove caches and test output (keeps .venv and .sandbox)"
 
 $(BIN)/python:
@@ -43,10 +47,26 @@ chromium:
 		exit 1; \
 	fi
 
+# npm ci only when package.json or package-lock.json is newer than the stamp (npm ci empties
+# node_modules, stamp included). --ignore-scripts: no package may download a binary at install.
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "ERROR: node and npm are needed for the Node SDK contract tests ($(NODE_DIR))."; \
+		echo "       Install them: sudo apt-get update && sudo apt-get install -y nodejs npm   (then re-run make)"; \
+		exit 1; \
+	fi
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { \
+		echo "ERROR: node $$(node --version) is too old: the pinned stripe package needs Node.js 20 or newer."; \
+		exit 1; }
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 
 fast: lint unit
@@ -54,7 +74,7 @@ fast: lint unit
 e2e: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/e2e
 
-test: $(STAMP) chromium
+test: $(STAMP) $(NODE_STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 	$(BIN)/python -m pytest tests/e2e
