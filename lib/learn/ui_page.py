@@ -76,10 +76,13 @@ def render(conn: Any) -> None:
             ui_payment.step6(conn, db, server.url)
         else:
             ui_after.step7(conn, db, server)
+    h = ui_panels.history(conn, db)
     with side:
-        ui_panels.state_panel(conn, db)
+        ui_panels.state_panel(h)
         ui_panels.watch(conn, db)
     ui_panels.flow_panel(db)  # full width: a sequence diagram needs room for its four lanes
+    ui_panels.timeline_panel(h)
+    ui_panels.lifecycle_panel(h)
     ui_panels.database_panel(db)
     with st.expander("Your webhook endpoint — and how it rejects forged, stale and replayed deliveries"):
         ui_panels.webhook_panel(conn, db, server, status)

@@ -3,8 +3,8 @@ the webhook endpoint (with forged / stale / replayed deliveries to try), and the
 
 from __future__ import annotations
 
-import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -16,7 +16,7 @@ from lib.learn.flow import BROWSER, DATABASE, PROCESSOR, SERVER
 from lib.shop import MerchantDB, WebhookServer, WebhookStatus, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import PIStatus, graphviz_dot
-from lib.stripe_facts.statuses import dispute_badge, order_badge
+from lib.stripe_facts.statuses import dispute_badge, order_badge, pi_status_badge
 
 WATCH_EVERY_S = 1.5
 WATCH_GIVE_UP_S = 120
@@ -53,36 +53,57 @@ def flow_panel(db: MerchantDB) -> None:
                "webhooks · :gray[■] your database. Nothing red ever reaches your server.")
 
 
-def _dot(current: str | None, path: list[str]) -> str:
-    """lib.stripe_facts.lifecycle's diagram, laid out top-to-bottom for the side column; only the edges this
-    payment took keep their labels (the rest would be unreadable at this size)."""
-    lines = []
-    for line in graphviz_dot(current, path).splitlines():
-        if "->" in line and "penwidth=2.5" not in line:
-            line = re.sub(r'label="[^"]*"(, )?', "", line).replace("[]", "")
-        lines.append(line)
-    return "\n".join(lines).replace("rankdir=LR;", "rankdir=TB; nodesep=0.35; ranksep=0.4;", 1)
+@dataclass(frozen=True)
+class History:
+    """This run's PaymentIntent and its events, fetched once per rerun for the state and timeline panels."""
+
+    pi: dict[str, Any] | None
+    rows: list[timeline.TimelineRow]
+    path: list[str]
+    error: str | None = None
+
+    @property
+    def current(self) -> str | None:
+        return (self.pi or {}).get("status")
 
 
-def state_panel(conn: Any, db: MerchantDB) -> None:
-    st.markdown("##### The PaymentIntent's state")
-    pi = S.current_pi()
-    order = _order(db)
+def history(conn: Any, db: MerchantDB) -> History:
+    pi, order = S.current_pi(), _order(db)
     if not pi or not order:
-        st.graphviz_chart(_dot(None, []), width="stretch")
-        st.caption("Every PaymentIntent moves through these states. Pay to see yours light up.")
-        return
+        return History(None, [], [])
     rows, error = timeline.fetch(conn.client, pi["id"], order["created"])
-    current = pi.get("status")
-    path = timeline.status_path(rows, pi["id"], current)
-    st.graphviz_chart(_dot(current, path), width="stretch")
-    if current in PIStatus._value2member_map_:
-        st.caption(f"**Now `{current}`:** {PIStatus(current).explanation}  \nPath: " + " → ".join(f"`{p}`" for p in path))
-    if error:
-        st.caption(f"Events unavailable: {error}")
-    elif rows:
-        st.markdown("**Timeline** (from `GET /v1/events`)")
-        st.dataframe([r.as_row() for r in rows], hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 300))
+    return History(pi, rows, timeline.status_path(rows, pi["id"], pi.get("status")), error)
+
+
+def state_panel(h: History) -> None:
+    """The side column's diagram: the path taken and the next possible moves (the full graph is
+    on demand below the flow diagram, where it has the page's width)."""
+    st.markdown("##### The PaymentIntent's state")
+    st.graphviz_chart(graphviz_dot(h.current, h.path, focus=True, rankdir="TB"), width="stretch")
+    if h.pi is None:
+        st.caption("A PaymentIntent starts here. Pay to see yours move; dashed arrows are the next possible moves.")
+        return
+    if h.current in PIStatus._value2member_map_:
+        st.caption(f"**Now {PIStatus(h.current).label}:** {PIStatus(h.current).explanation}  \n"
+                   "Dashed arrows: where it can go next.")
+
+
+def lifecycle_panel(h: History) -> None:
+    with st.expander("The whole lifecycle: every state and every possible transition"):
+        st.graphviz_chart(graphviz_dot(h.current, h.path), width="stretch")
+
+
+def timeline_panel(h: History) -> None:
+    if h.pi is None:
+        return
+    st.markdown("##### Timeline (from `GET /v1/events`)")
+    if h.error:
+        st.caption(f"Events unavailable: {h.error}")
+        return
+    if h.path:
+        st.caption("Path: " + " → ".join(pi_status_badge(p).label for p in h.path))
+    rows, config = ui.badge_rows([r.as_row() for r in h.rows], {"status after": pi_status_badge})
+    st.dataframe(rows, column_config=config, hide_index=True, width="stretch")
 
 
 def database_panel(db: MerchantDB) -> None:

@@ -275,17 +275,35 @@ def mermaid_state_diagram(current: str | None = None, path: Iterable[str] = ()) 
     return "\n".join(lines)
 
 
-def graphviz_dot(current: str | None = None, path: Iterable[str] = ()) -> str:
-    """Graphviz DOT text (for ``st.graphviz_chart``); highlights ``current`` and the ``path`` taken."""
+def graphviz_dot(current: str | None = None, path: Iterable[str] = (), *, focus: bool = False,
+                 rankdir: str = "LR") -> str:
+    """Graphviz DOT text (for ``st.graphviz_chart``); highlights ``current`` and the ``path`` taken.
+
+    ``focus=True`` draws only what a person needs now: the states on the path, the current state
+    and the next possible moves from it (dashed, with their labels). Before any payment it shows
+    where a PaymentIntent starts. The full graph (``focus=False``) has every transition.
+    """
     path = [str(p) for p in path]
     on_path = _path_pairs(path)
     if path:
         on_path.add(("[*]", path[0]))
-    out = ["digraph PaymentIntent {", "  rankdir=LR;", '  node [shape=box, style="rounded,filled", '
-           'fillcolor="#ffffff", fontname="Helvetica", fontsize=11];',
-           '  edge [fontname="Helvetica", fontsize=9, color="#8792a2", fontcolor="#525f7f"];',
+    edges = _edges()
+    if focus:
+        here = str(current) if current else None
+        nexts = {(here or "[*]", t.value) for t in targets_from(here)}
+        keep = on_path | nexts
+        edges = {k: v for k, v in edges.items() if k in keep}
+        states = {s for pair in edges for s in pair} | set(path) | ({here} if here else set())
+    else:
+        states = {s.value for s in FLOW_ORDER} | {"[*]"}
+    out = ["digraph PaymentIntent {", f"  rankdir={rankdir}; nodesep=0.3; ranksep=0.45;",
+           '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica", fontsize=13, '
+           'margin="0.15,0.06"];',
+           '  edge [fontname="Helvetica", fontsize=12, color="#8792a2", fontcolor="#425466"];',
            '  "[*]" [shape=point, width=0.15, fillcolor="#000000"];']
     for s in FLOW_ORDER:
+        if s.value not in states:
+            continue
         attrs = [f'label="{s.label}"']
         if s.terminal:
             attrs.append("peripheries=2")
@@ -293,11 +311,15 @@ def graphviz_dot(current: str | None = None, path: Iterable[str] = ()) -> str:
             attrs += ['fillcolor="#635bff"', 'fontcolor="#ffffff"', "penwidth=2"]
         elif s.value in path:
             attrs += ['fillcolor="#e3e1ff"', 'color="#635bff"', "penwidth=2"]
+        elif focus:
+            attrs += ['color="#a3acb9"', 'fontcolor="#425466"', 'style="rounded,filled,dashed"']
         out.append(f'  "{s.value}" [{", ".join(attrs)}];')
-    for (src, dst), labels in _edges().items():
-        attrs = [f'label="{" / ".join(labels)}"']
+    for (src, dst), labels in edges.items():
+        attrs = [f'label=" {" / ".join(labels)} "']
         if (src, dst) in on_path:
             attrs += ['color="#635bff"', 'fontcolor="#635bff"', "penwidth=2.5"]
+        elif focus:
+            attrs += ['style="dashed"']
         out.append(f'  "{src}" -> "{dst}" [{", ".join(attrs)}];')
     out.append("}")
     return "\n".join(out)

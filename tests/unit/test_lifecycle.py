@@ -176,3 +176,21 @@ def test_decline_explanations():
     assert codes <= set(lc.DECLINE_EXPLANATIONS)
     assert "insufficient" in lc.decline_explanation("insufficient_funds")[1]
     assert lc.decline_explanation("something_new") == lc.DECLINE_EXPLANATIONS["generic_decline"]
+
+
+def test_focused_diagram_shows_the_path_and_the_next_moves_only():
+    """TEST_MODE.md §2.2: from requires_action a PaymentIntent can be authenticated (succeeded,
+    requires_capture, processing), fail authentication (requires_payment_method) or be canceled."""
+    import re
+
+    dot = lc.graphviz_dot("requires_action", ["requires_confirmation", "requires_action"], focus=True)
+    edges = set(re.findall(r'"([\w*\[\]]+)" -> "(\w+)"', dot))
+    assert ("requires_confirmation", "requires_action") in edges           # the path taken
+    assert {dst for src, dst in edges if src == "requires_action"} >= {
+        "succeeded", "requires_capture", "processing", "requires_payment_method", "canceled"}
+    assert not any(src in ("succeeded", "processing", "requires_capture") for src, _ in edges)  # no other moves
+    full = lc.graphviz_dot("requires_action", ["requires_confirmation", "requires_action"])
+    assert len(set(re.findall(r'" -> "', full))) and full.count(" -> ") > dot.count(" -> ")
+    assert 'fontsize=13' in dot and 'fontsize=12' in dot   # legible labels
+    before = lc.graphviz_dot(None, [], focus=True)          # before a payment: where one starts
+    assert '"[*]" -> "requires_payment_method"' in before and '"[*]" -> "requires_confirmation"' in before
