@@ -40,7 +40,7 @@ else:
     st.markdown(conn.mode_description)
     for warning in conn.settings.warnings:
         st.warning(warning)
-    st.dataframe(conn.facts(), hide_index=True, width="stretch")
+    st.dataframe(ui.connection_facts(conn), hide_index=True, width="stretch")
 
     st.subheader("Health")
     recheck = st.button("Check again", key="connection_recheck")

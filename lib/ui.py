@@ -139,6 +139,22 @@ def show_error(exc: BaseException) -> None:
     render("  \n".join(lines))
 
 
+def connection_facts(conn: Connection) -> list[dict[str, str]]:
+    """The Connection page's table. The webhook row shows the secret the shop's endpoint really
+    verifies with — the one the sandbox returned when the endpoint was registered, or the configured
+    ``STRIPE_WEBHOOK_SECRET`` on Stripe — the same one the Events page shows."""
+    rows = conn.facts()
+    try:
+        status = shop.ensure_webhooks(conn)
+    except Exception as exc:  # the page still renders; the row says why
+        secret = f"unavailable ({safe_error_message(exc)})"
+    else:
+        how = f"registered with the processor as {status.endpoint_id}" if status.registered else (
+            "from STRIPE_WEBHOOK_SECRET" if status.ready else "set STRIPE_WEBHOOK_SECRET (see below)")
+        secret = f"{status.masked_secret} ({how})"
+    return [{**row, "value": secret} if row["setting"] == "Webhook signing secret" else row for row in rows]
+
+
 def start_shop(conn: Connection | Exception) -> None:
     """Start the shop (orders database, webhook endpoint) and, in sandbox/custom mode, register the
     endpoint with the processor. app.py calls this once per run, before the page; the shop itself

@@ -34,6 +34,11 @@ def test_sandbox_mode_shows_badge_facts_health_and_counts():
     assert shown["Secret key"].startswith("sk_test_…")
     assert shown["Publishable key"] == "pk_test_…"
     assert shown["Writes"] == "allowed"
+    # The secret the shop verifies with (the sandbox's, from registering the endpoint), as on Events.
+    from lib import shop, ui
+    status = shop.ensure_webhooks(ui.get_connection())
+    assert shown["Webhook signing secret"].startswith(status.masked_secret) and status.masked_secret.startswith("whsec_")
+    assert f"registered with the processor as {status.endpoint_id}" in shown["Webhook signing secret"]
     assert "API reachable" in texts(at.success)[0]
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Status"] == "Up" and int(metrics["Port"]) > 0
