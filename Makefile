@@ -10,13 +10,14 @@ CHROMIUM := /usr/bin/chromium
 PORT ?= 8501
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv run test lint unit fast e2e chromium clean
+.PHONY: help venv run test lint unit fast e2e chromium postgres clean
 
 help:
 	@echo "make run    - start the app on http://localhost:$(PORT) (creates .venv on first use)"
 	@echo "make test   - ruff, then unit/contract/app tests, then browser (e2e) tests"
 	@echo "make fast   - ruff + unit/contract/app tests only (no browser)"
 	@echo "make e2e    - browser tests only"
+	@echo "make postgres - install Debian's postgresql when missing (the tests start their own server)"
 	@echo "make clean  - remove caches and test output (keeps .venv and .sandbox)"
 
 $(BIN)/python:
@@ -43,10 +44,29 @@ chromium:
 		exit 1; \
 	fi
 
+# The tests start a throwaway server themselves (tests/postgres.py); this only makes sure the
+# programs exist. Debian keeps them in /usr/lib/postgresql/<version>/bin, off PATH; elsewhere they
+# are found through initdb on PATH (symlinks followed). Same search as tests/postgres.py.
+postgres:
+	@found=""; \
+	for dir in $$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5 -n -r) \
+	           $$(p=$$(command -v initdb) && dirname "$$(readlink -f "$$p")"); do \
+		if [ -x "$$dir/initdb" ] && [ -x "$$dir/postgres" ]; then found="$$dir"; break; fi; \
+	done; \
+	if [ -n "$$found" ]; then \
+		echo "postgres: $$found present"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	else \
+		echo "ERROR: the PostgreSQL server programs (initdb, postgres) are missing and this is not root."; \
+		echo "       Run: sudo apt-get update && sudo apt-get install -y postgresql   (then re-run make)"; \
+		exit 1; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-unit: $(STAMP)
+unit: $(STAMP) postgres
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 
 fast: lint unit
@@ -54,7 +74,7 @@ fast: lint unit
 e2e: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/e2e
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 	$(BIN)/python -m pytest tests/e2e
