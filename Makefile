@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 NODE_DIR := tests/contract/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: help venv run test lint unit fast e2e chromium node-deps clean
+.PHONY: help venv run test lint unit fast e2e chromium postgres node-deps clean
 
 help:
 	@echo "make run    - start the app on http://localhost:$(PORT) (creates .venv on first use)"
@@ -21,6 +21,7 @@ help:
 	@echo "make fast   - ruff + unit/contract/app tests only (no browser)"
 	@echo "make e2e    - browser tests only"
 	@echo "make node-deps - npm ci the Node SDK for the contract tests (needs node 20+ and npm)"
+	@echo "make postgres - install Debian's postgresql when missing (the tests start their own server)"
 	@echo "make clean  - remove caches and test output (keeps .venv and .sandbox)"
 
 $(BIN)/python:
@@ -63,10 +64,29 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 
 node-deps: $(NODE_STAMP)
 
+# The tests start a throwaway server themselves (tests/postgres.py); this only makes sure the
+# programs exist. Debian keeps them in /usr/lib/postgresql/<version>/bin, off PATH; elsewhere they
+# are found through initdb on PATH (symlinks followed). Same search as tests/postgres.py.
+postgres:
+	@found=""; \
+	for dir in $$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5 -n -r) \
+	           $$(p=$$(command -v initdb) && dirname "$$(readlink -f "$$p")"); do \
+		if [ -x "$$dir/initdb" ] && [ -x "$$dir/postgres" ]; then found="$$dir"; break; fi; \
+	done; \
+	if [ -n "$$found" ]; then \
+		echo "postgres: $$found present"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	else \
+		echo "ERROR: the PostgreSQL server programs (initdb, postgres) are missing and this is not root."; \
+		echo "       Run: sudo apt-get update && sudo apt-get install -y postgresql   (then re-run make)"; \
+		exit 1; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-unit: $(STAMP) $(NODE_STAMP)
+unit: $(STAMP) $(NODE_STAMP) postgres
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 
 fast: lint unit
@@ -74,7 +94,7 @@ fast: lint unit
 e2e: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/e2e
 
-test: $(STAMP) $(NODE_STAMP) chromium
+test: $(STAMP) chromium $(NODE_STAMP) postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 	$(BIN)/python -m pytest tests/e2e
