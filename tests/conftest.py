@@ -88,3 +88,20 @@ def pg_database(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
     database = postgres_server.create_database()
     yield database
     postgres_server.drop_database(database.name)
+
+
+ENGINES = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Runs a test once per database engine: the embedded default (SQLite / DuckDB) and Postgres."""
+    return request.param
+
+
+@pytest.fixture
+def shop_db_location(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str | Path:
+    """Where a test's shop database lives: a SQLite file, or a fresh Postgres database."""
+    if engine == "sqlite":
+        return tmp_path / "merchant.sqlite3"
+    return request.getfixturevalue("pg_database").url

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -27,8 +26,9 @@ def oid() -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> MerchantDB:
-    database = MerchantDB(tmp_path / "merchant.sqlite3")
+def db(shop_db_location) -> MerchantDB:
+    """The shop's database on each engine (SQLite, and a fresh Postgres database)."""
+    database = MerchantDB(shop_db_location)
     yield database
     database.close()
 

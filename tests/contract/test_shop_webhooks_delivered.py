@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,8 +13,9 @@ from tests.waiting import wait_until
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> MerchantDB:
-    database = MerchantDB(tmp_path / "merchant.sqlite3")
+def db(shop_db_location) -> MerchantDB:
+    """The shop's database on each engine (SQLite, and a fresh Postgres database)."""
+    database = MerchantDB(shop_db_location)
     yield database
     database.close()
 
@@ -31,10 +31,11 @@ def test_sandbox_delivers_signed_events_to_the_registered_endpoint(db, sandbox):
         status = ensure_webhooks(conn, server)
         assert status.registered and status.ready and status.masked_secret.startswith("whsec_")
         assert ensure_webhooks(conn, server).endpoint_id == status.endpoint_id  # once per process
-        result = payments.pay(client, db, order_id="ord_wh", amount=2500, currency="usd", payment_method="pm_card_visa",
+        order_id = payments.new_order_id()  # the session sandbox remembers idempotency keys across tests
+        result = payments.pay(client, db, order_id=order_id, amount=2500, currency="usd", payment_method="pm_card_visa",
                               token="t1", return_url=server.return_url)
         assert result.pi["status"] == "succeeded"
-        assert wait_until(lambda: db.fulfilment("ord_wh") is not None), "the webhook never fulfilled the order"
+        assert wait_until(lambda: db.fulfilment(order_id) is not None), "the webhook never fulfilled the order"
         types = [e["type"] for e in db.processed_events(result.pi["id"])]
         assert "payment_intent.succeeded" in types and len(types) == len(set(types))
     finally:

@@ -145,6 +145,9 @@ class MerchantDB:
         double click repeats exactly the same call and the processor can replay its answer.
         """
         with self.tx() as db:
+            # Take the order's row lock first, so two processes numbering attempts of one order
+            # take turns (on SQLite, BEGIN IMMEDIATE already serialises writers).
+            db.execute("UPDATE orders SET updated=updated WHERE id=?", (order_id,))
             row = db.execute("SELECT n, request FROM attempts WHERE idempotency_key=?", (idempotency_key,)).fetchone()
             if row is not None:
                 return int(row["n"]), False, str(row["request"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,8 +21,9 @@ SECRET = "whsec_test_secret_for_unit_tests"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> MerchantDB:
-    database = MerchantDB(tmp_path / "merchant.sqlite3")
+def db(shop_db_location) -> MerchantDB:
+    """The shop's database on each engine (SQLite, and a fresh Postgres database)."""
+    database = MerchantDB(shop_db_location)
     yield database
     database.close()
 

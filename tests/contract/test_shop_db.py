@@ -1,4 +1,4 @@
-"""The Learn page's merchant database (lib/learn/store.py)."""
+"""The shop's database (lib/shop/db), on SQLite and on Postgres."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from lib.shop.db import DEFAULT_DB_PATH, db_path_from_env
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> MerchantDB:
-    database = MerchantDB(tmp_path / "merchant.sqlite3")
+def db(shop_db_location) -> MerchantDB:
+    """The shop's database on each engine (SQLite, and a fresh Postgres database)."""
+    database = MerchantDB(shop_db_location)
     yield database
     database.close()
 
