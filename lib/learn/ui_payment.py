@@ -120,9 +120,9 @@ def render_outcome(outcome: Outcome, pi: dict[str, Any]) -> None:
         rows = [("code", outcome.code, "the kind of error"),
                 ("decline_code", outcome.decline_code, outcome.merchant_explanation or "why the bank said no"),
                 ("advice_code", outcome.advice_code, ADVICE.get(outcome.advice_code or "", outcome.advice))]
-        st.markdown("| field | value | what it means |\n|---|---|---|\n" + "\n".join(
-            f"| `{name}` | `{value}` | {meaning} |" if value else f"| `{name}` | — | {meaning} |"
-            for name, value, meaning in rows))
+        # A list, not a table: long codes would squeeze the explanations to a word per line.
+        st.markdown("\n".join(f"- **`{name}`** = `{value}` — {meaning}" if value else f"- **`{name}`**: none — {meaning}"
+                               for name, value, meaning in rows))
         st.markdown(f"**Tell the customer:** “{outcome.customer_message}”  \n**You:** {outcome.advice}"
                     + (f"  \n[What this code means]({outcome.doc_url})" if outcome.doc_url else ""))
 
