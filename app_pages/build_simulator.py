@@ -15,9 +15,9 @@ if conn.read_only:
     st.info("The simulator creates payments, so it cannot run in live read-only mode.")
     st.stop()
 is_sandbox = conn.mode == Mode.SANDBOX and conn.sandbox is not None
-kind = st.radio("Engine", [SimEngine.SEEDER, SimEngine.API] if is_sandbox else [SimEngine.API], key="sim_engine",
-                horizontal=True, format_func=lambda engine: engine.label)
-if kind == SimEngine.SEEDER:
+sim_engine = st.radio("Engine", [SimEngine.SEEDER, SimEngine.API] if is_sandbox else [SimEngine.API],
+                      key="sim_engine", horizontal=True, format_func=lambda engine: engine.label)
+if sim_engine == SimEngine.SEEDER:
     st.caption("Runs in-process on the embedded sandbox's database with the same code as the API: thousands of "
                "payments per second, spread over the last D days (sandbox-only; no webhooks for backdated history).")
 else:
@@ -32,8 +32,8 @@ job = simulator.get_job(st.session_state.get("sim_job")) or simulator.running_jo
 
 with st.form("sim_form"):
     c1, c2, c3 = st.columns(3)
-    payments = c1.number_input("Payments", 1, kind.max_payments, 2000 if kind == SimEngine.SEEDER else 50,
-                               key="sim_payments")
+    payments = c1.number_input("Payments", 1, sim_engine.max_payments,
+                               2000 if sim_engine == SimEngine.SEEDER else 50, key="sim_payments")
     days = c2.number_input("Over the last … days", 1, 730, 30, key="sim_days")
     seed = c3.number_input("Random seed", 0, 10**9, 1, key="sim_seed")
     c4, c5, c6 = st.columns(3)
@@ -60,13 +60,13 @@ def launch(cp: sim_api.Checkpoint) -> None:
 
 
 if start:
-    problems = mix.problems(kind)
+    problems = mix.problems(sim_engine)
     if problems:
         for p in problems:
             st.error(p)
     else:
         try:
-            if kind == SimEngine.SEEDER:
+            if sim_engine == SimEngine.SEEDER:
                 st.session_state["sim_job"] = simulator.start_sandbox_job(conn.sandbox.engine, mix).id
             else:
                 launch(sim_api.new_checkpoint(conn.api_base, mix))
@@ -74,7 +74,7 @@ if start:
             st.error(str(exc))
         job = simulator.get_job(st.session_state.get("sim_job"))
 
-if kind == SimEngine.API and not (job and job.running):
+if sim_engine == SimEngine.API and not (job and job.running):
     cp = sim_api.load_checkpoint()
     if cp is not None and cp.resumable and cp.api_base == conn.api_base:
         with st.container(border=True):
