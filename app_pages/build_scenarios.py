@@ -79,8 +79,7 @@ group = st.pills("Group", scenarios.GROUPS, default=scenarios.GROUPS[0], key="sc
                  format_func=lambda g: f"{g} ({counts[g]})")
 query = st.text_input("Search scenarios", key="scen_search", placeholder="card id, code, title…")
 if query:
-    q = query.lower()
-    shown = [s for s in catalog if q in f"{s.id} {s.title} {s.card} {s.documented} {s.expected}".lower()]
+    shown = scenarios.search(query)
     st.caption(f"{len(shown)} scenario(s) match “{query}” in all groups.")
 else:
     shown = scenarios.in_group(group) if group else []

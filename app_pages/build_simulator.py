@@ -5,10 +5,9 @@ import streamlit as st
 
 from lib import ui_pages
 from lib.config import Mode
-from lib.gateway import make_client
 from lib.lab import sim_api, simulator
+from lib.lab.simulator import SimEngine
 from lib.lab.ui_common import connected_page
-from lib.request_log import RequestLog
 
 conn = connected_page("Traffic simulator", "Fill the account with realistic payments — declines, 3-D Secure, manual capture, "
        "refunds and disputes in the proportions you choose — to explore them and feed the Finance dashboard.")
@@ -16,10 +15,9 @@ if conn.read_only:
     st.info("The simulator creates payments, so it cannot run in live read-only mode.")
     st.stop()
 is_sandbox = conn.mode == Mode.SANDBOX and conn.sandbox is not None
-SEEDER = "Bulk seeder (sandbox-only)"
-API = "Through the API"
-engine = st.radio("Engine", [SEEDER, API] if is_sandbox else [API], key="sim_engine", horizontal=True)
-if engine == SEEDER:
+sim_engine = st.radio("Engine", [SimEngine.SEEDER, SimEngine.API] if is_sandbox else [SimEngine.API],
+                      key="sim_engine", horizontal=True, format_func=lambda engine: engine.label)
+if sim_engine == SimEngine.SEEDER:
     st.caption("Runs in-process on the embedded sandbox's database with the same code as the API: thousands of "
                "payments per second, spread over the last D days (sandbox-only; no webhooks for backdated history).")
 else:
@@ -29,14 +27,13 @@ else:
                "is kept in metadata.simulated_for)."
                + ("" if conn.mode == Mode.SANDBOX else " 3-D Secure payments stay in requires_action: only a person can "
                   "answer Stripe's challenge."))
-kind = "sandbox" if engine == SEEDER else "api"
 
 job = simulator.get_job(st.session_state.get("sim_job")) or simulator.running_job()
 
 with st.form("sim_form"):
     c1, c2, c3 = st.columns(3)
-    payments = c1.number_input("Payments", 1, simulator.MAX_PAYMENTS[kind], 2000 if kind == "sandbox" else 50,
-                               key="sim_payments")
+    payments = c1.number_input("Payments", 1, sim_engine.max_payments,
+                               2000 if sim_engine == SimEngine.SEEDER else 50, key="sim_payments")
     days = c2.number_input("Over the last … days", 1, 730, 30, key="sim_days")
     seed = c3.number_input("Random seed", 0, 10**9, 1, key="sim_seed")
     c4, c5, c6 = st.columns(3)
@@ -58,26 +55,18 @@ mix = simulator.Mix(payments=int(payments), days=int(days), decline_rate=decline
                     currencies=tuple(chosen), customer_share=customer_share / 100, customers=int(pool), seed=int(seed))
 
 
-def api_client():
-    log = RequestLog(capacity=200)
-    return make_client(conn.settings, api_base=conn.api_base, request_log=log), log
-
-
 def launch(cp: sim_api.Checkpoint) -> None:
-    client, log = api_client()
-    started = sim_api.start_api_job(client, cp, sandbox=conn.mode == Mode.SANDBOX)
-    started.extra["log"] = log
-    st.session_state["sim_job"] = started.id
+    st.session_state["sim_job"] = sim_api.start_api_job(conn, cp).id
 
 
 if start:
-    problems = mix.problems(kind)
+    problems = mix.problems(sim_engine)
     if problems:
         for p in problems:
             st.error(p)
     else:
         try:
-            if kind == "sandbox":
+            if sim_engine == SimEngine.SEEDER:
                 st.session_state["sim_job"] = simulator.start_sandbox_job(conn.sandbox.engine, mix).id
             else:
                 launch(sim_api.new_checkpoint(conn.api_base, mix))
@@ -85,7 +74,7 @@ if start:
             st.error(str(exc))
         job = simulator.get_job(st.session_state.get("sim_job"))
 
-if kind == "api" and not (job and job.running):
+if sim_engine == SimEngine.API and not (job and job.running):
     cp = sim_api.load_checkpoint()
     if cp is not None and cp.resumable and cp.api_base == conn.api_base:
         with st.container(border=True):
@@ -108,7 +97,7 @@ def progress_panel() -> None:
         st.session_state["sim_polling"] = False
         st.rerun()  # the whole page: stop polling, re-enable Start
     with st.container(border=True):
-        label = "Bulk seeder" if current.engine == "sandbox" else "API"
+        label = "Bulk seeder" if current.engine == SimEngine.SEEDER else "API"
         st.progress(current.fraction, text=f"{label}: {current.done:,}/{current.total:,} payments · "
                                            f"{current.elapsed:.1f} s · {current.status}")
         if current.running:
@@ -120,10 +109,11 @@ def progress_panel() -> None:
             st.success(f"Done: {current.done:,} payments in {current.elapsed:.1f} s ({rate:,.0f}/s).")
         elif current.status == "canceled":
             st.warning(f"Canceled after {current.done:,} payments"
-                       + (" — resume it below." if current.engine == "api" else " (every finished batch is kept)."))
+                       + (" — resume it below." if current.engine == SimEngine.API else " (every finished batch is kept)."))
         elif current.status == "failed":
             st.error(f"Stopped: {current.message}"
-                     + (" The checkpoint is kept: resume when the API is reachable." if current.engine == "api" else ""))
+                     + (" The checkpoint is kept: resume when the API is reachable." if current.engine == SimEngine.API
+                        else ""))
         if current.stats:
             st.dataframe([{"what": k.replace("_", " "), "count": v} for k, v in current.stats.items()
                            if isinstance(v, int) and not isinstance(v, bool)], hide_index=True, key="sim_stats")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.config import settings_from_values  # noqa: E402
+from lib.config import Mode, settings_from_values  # noqa: E402
 from lib.gateway import make_client  # noqa: E402
 from lib.lab import runner, scenarios  # noqa: E402
 from lib.request_log import RequestLog  # noqa: E402
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                            async_delay=args.async_delay)
     log = RequestLog(capacity=20_000)
     client = make_client(settings_from_values({"STRIPE_API_BASE": handle.url}), request_log=log)
-    env = runner.Env(client=client, mode="sandbox", publishable_key="pk_test_bench", request_log=log)
+    env = runner.Env(client=client, mode=Mode.SANDBOX, publishable_key="pk_test_bench", request_log=log)
     total = len(scenarios.catalog())
     ok = True
     try:

@@ -27,14 +27,17 @@ from typing import Any
 
 import stripe
 
-from lib.config import PROJECT_ROOT
+from lib.config import PROJECT_ROOT, Mode
+from lib.gateway import Connection, make_client
+from lib.request_log import RequestLog
 
+from .challenge import challenge_url, is_sandbox_challenge, post_answer
 from .eventlog import as_dict
 from .ratelimit import RateLimiter
-from .runner_ops import challenge_url, is_sandbox_challenge
-from .simulator import Job, Mix, plan, start_job
+from .simulator import Job, Mix, SimEngine, plan, start_job
 
 ENV_CHECKPOINT = "PFL_SIMULATOR_CHECKPOINT"
+RUN_LOG_CAPACITY = 200   # the last requests of a run, shown on the page
 
 
 def checkpoint_path() -> Path:
@@ -182,8 +185,7 @@ class ApiSimulation:
             if p.get("answer") == "abandon" or not (self.sandbox and is_sandbox_challenge(url)):
                 self.cp.count("3ds_left_waiting")
                 return
-            import requests  # the sandbox's own page (sandbox-only)
-            requests.post(url, data={"action": p["answer"]}, allow_redirects=False, timeout=10)
+            post_answer(url, p["answer"])  # the sandbox's own page (sandbox-only)
             pi = as_dict(self.call(c.retrieve, pi["id"]))
             if pi["status"] not in ("succeeded", "requires_capture"):
                 return
@@ -276,10 +278,19 @@ def new_checkpoint(api_base: str, mix: Mix) -> Checkpoint:
     return Checkpoint(run_id=uuid.uuid4().hex[:8], api_base=api_base, mix=mix.as_dict())
 
 
-def start_api_job(client: stripe.StripeClient, cp: Checkpoint, *, sandbox: bool,
-                  checkpoint: Path | str | None = None) -> Job:
-    """Run (or resume) ``cp`` on a background thread."""
+def simulation_client(conn: Connection) -> tuple[stripe.StripeClient, RequestLog]:
+    """The API engine's own client: the connection's settings and API base, with its requests in a
+    small log of their own, kept out of the app's request log (the rate limit is ApiSimulation's)."""
+    log = RequestLog(capacity=RUN_LOG_CAPACITY)
+    return make_client(conn.settings, api_base=conn.api_base, request_log=log), log
+
+
+def start_api_job(conn: Connection, cp: Checkpoint, *, checkpoint: Path | str | None = None) -> Job:
+    """Run (or resume) ``cp`` on a background thread, through :func:`simulation_client`. The run's
+    request log is ``job.extra["log"]``."""
     mix = Mix.from_dict(cp.mix)
+    client, log = simulation_client(conn)
+    sandbox = conn.mode == Mode.SANDBOX
 
     def work(job: Job) -> dict[str, Any]:
         sim = ApiSimulation(client, cp, sandbox=sandbox, checkpoint=checkpoint, cancel=job.cancel_event)
@@ -292,4 +303,6 @@ def start_api_job(client: stripe.StripeClient, cp: Checkpoint, *, sandbox: bool,
         job.extra["requests"] = sim.requests
         return {"payments": result.next_index, **result.stats, "errors_seen": len(result.errors)}
 
-    return start_job("api", mix, work)
+    job = start_job(SimEngine.API, mix, work)
+    job.extra["log"] = log
+    return job

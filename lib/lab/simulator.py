@@ -1,9 +1,9 @@
 """Traffic simulator: N payments over D days with an adjustable mix.
 
-Two engines, one plan format (``lib.sandbox.seed``'s plan dicts, so both make the same kinds of
-payments):
+Two engines (:class:`SimEngine`), one plan format (``lib.sandbox.seed``'s plan dicts, so both make
+the same kinds of payments):
 
-* **sandbox** — :func:`seed_sandbox` drives the sandbox's bulk seeder in-process on the embedded
+* **seeder** — :func:`seed_sandbox` drives the sandbox's bulk seeder in-process on the embedded
   sandbox's engine: thousands of payments per second, backdated over ``days`` (sandbox-only).
 * **api** — :mod:`lib.lab.sim_api` sends every payment through the API (Stripe test mode or the
   sandbox), rate-limited, checkpointed to ``.data/`` and resumable; Stripe sets ``created`` itself,
@@ -14,7 +14,6 @@ Jobs run on a background thread (:func:`start_job`) so the page can show progres
 
 from __future__ import annotations
 
-import inspect
 import math
 import random
 import threading
@@ -23,15 +22,35 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from lib.sandbox import seed as sd
+from lib.redaction import safe_error_message
+from lib.sandbox.seed import seed as seed_history
 from lib.stripe_facts import currencies
 
 CURRENCY_WEIGHTS = {"usd": 68, "eur": 10, "gbp": 7, "cad": 6, "aud": 5, "jpy": 4}
 SUPPORTED_CURRENCIES = tuple(CURRENCY_WEIGHTS)
 SEED_BATCH = 250
-MAX_PAYMENTS = {"sandbox": 200_000, "api": 5_000}
+
+
+class SimEngine(StrEnum):
+    """How the simulator makes its payments."""
+
+    SEEDER = "sandbox"   # the sandbox's bulk seeder, in-process on the embedded sandbox (sandbox-only)
+    API = "api"          # every payment through the API, rate-limited and resumable (lib.lab.sim_api)
+
+    @property
+    def label(self) -> str:
+        return _ENGINE_LABELS[self]
+
+    @property
+    def max_payments(self) -> int:
+        return MAX_PAYMENTS[self]
+
+
+_ENGINE_LABELS = {SimEngine.SEEDER: "Bulk seeder (sandbox-only)", SimEngine.API: "Through the API"}
+MAX_PAYMENTS = {SimEngine.SEEDER: 200_000, SimEngine.API: 5_000}
 
 
 @dataclass(frozen=True)
@@ -48,10 +67,10 @@ class Mix:
     customers: int = 200
     seed: int = 1
 
-    def problems(self, engine: str = "sandbox") -> list[str]:
-        """Why this mix cannot run (empty when it can)."""
+    def problems(self, engine: SimEngine = SimEngine.SEEDER) -> list[str]:
+        """Why this mix cannot run on ``engine`` (empty when it can)."""
         out = []
-        limit = MAX_PAYMENTS[engine]
+        limit = engine.max_payments
         if not 1 <= self.payments <= limit:
             out.append(f"Payments must be between 1 and {limit:,} for the {engine} engine.")
         if not 1 <= self.days <= 730:
@@ -174,17 +193,12 @@ class _Canceled(Exception):
         self.done = done
 
 
-_seed_lock = threading.Lock()
-
-
 def seed_sandbox(engine: Any, mix: Mix, *, progress: Callable[[int, int], None] | None = None,
                  cancel: threading.Event | None = None, now: int | None = None) -> dict[str, Any]:
     """Seed ``mix.payments`` payments over ``mix.days`` days into a sandbox engine (sandbox-only).
 
     Runs ``lib.sandbox.seed.seed`` (write-behind store, one transaction per batch) with this mix's
-    planner: through its ``planner=`` parameter when it has one, otherwise by standing in for its
-    ``plan_payment`` for the duration of the call (under a lock). Canceling stops between batches:
-    every committed batch is complete.
+    planner. Canceling stops between batches: every committed batch is complete.
     """
     kinds: list[str] = []
     pool = [0]
@@ -203,23 +217,9 @@ def seed_sandbox(engine: Any, mix: Mix, *, progress: Callable[[int, int], None] 
 
     if cancel is not None and cancel.is_set():
         return {"payments": 0, "canceled": True}
-    params = inspect.signature(sd.seed).parameters
-    kwargs: dict[str, Any] = {"progress": on_progress}
-    if "batch" in params:
-        kwargs["batch"] = SEED_BATCH
-    if now is not None:
-        kwargs["now"] = now
     try:
-        with _seed_lock:
-            if "planner" in params:
-                stats = sd.seed(engine, mix.payments, mix.days, mix.seed, planner=planner, **kwargs)
-            else:
-                original = sd.plan_payment
-                sd.plan_payment = planner
-                try:
-                    stats = sd.seed(engine, mix.payments, mix.days, mix.seed, **kwargs)
-                finally:
-                    sd.plan_payment = original
+        stats = seed_history(engine, mix.payments, mix.days, mix.seed, progress=on_progress, batch=SEED_BATCH,
+                             now=now, planner=planner)
     except _Canceled as stop:
         done = stop.done
         counts = Counter(kinds[:done])
@@ -232,7 +232,7 @@ def seed_sandbox(engine: Any, mix: Mix, *, progress: Callable[[int, int], None] 
 @dataclass
 class Job:
     id: str
-    engine: str                     # "sandbox" | "api"
+    engine: SimEngine
     mix: Mix
     done: int = 0
     total: int = 0
@@ -275,7 +275,7 @@ def running_job() -> Job | None:
         return next((j for j in _jobs.values() if j.running), None)
 
 
-def start_job(engine: str, mix: Mix, work: Callable[[Job], dict[str, Any]]) -> Job:
+def start_job(engine: SimEngine, mix: Mix, work: Callable[[Job], dict[str, Any]]) -> Job:
     """Run ``work(job)`` on a thread. Only one simulation runs at a time (per process)."""
     with _jobs_lock:
         busy = next((j for j in _jobs.values() if j.running), None)
@@ -285,8 +285,6 @@ def start_job(engine: str, mix: Mix, work: Callable[[Job], dict[str, Any]]) -> J
         _jobs[job.id] = job
 
     def body() -> None:
-        from lib.redaction import safe_error_message
-
         try:
             job.stats = work(job)
             job.status = "canceled" if job.cancel_event.is_set() else "done"
@@ -305,4 +303,4 @@ def start_sandbox_job(engine: Any, mix: Mix) -> Job:
         def progress(done: int, total: int) -> None:
             job.done, job.total = done, total
         return seed_sandbox(engine, mix, progress=progress, cancel=job.cancel_event)
-    return start_job("sandbox", mix, work)
+    return start_job(SimEngine.SEEDER, mix, work)

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from lib import ui, ui_pages
-from lib.config import Mode
+from lib.gateway import Connection
 from lib.request_log import RequestLogEntry
 
 from .reqlog import pretty_body, tail_line
@@ -22,41 +22,20 @@ def when(ts: float | int | None) -> str:
     return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def connected_page(title: str, blurb: str) -> Any:
-    """Title first, then the connection: a misconfigured app still shows which page this is."""
+def connected_page(title: str, blurb: str) -> Connection:
+    """How every Build page starts: its title, then the app's connection (``lib.ui.require_connection``:
+    a misconfigured app still shows which page this is, says why it cannot connect, and stops), then
+    the blurb, the mode badge and the read-only warning. (The app's webhook endpoint is already
+    registered: app.py starts the shop on every run, before the page.)"""
     st.title(title)
     conn = ui.require_connection()
-    header(None, conn, blurb)
-    return conn
-
-
-def header(title: str | None, conn: Any, blurb: str) -> None:
-    if title:
-        st.title(title)
     left, right = st.columns([5, 1])
     left.caption(blurb)
     with right:
         ui.mode_badge(conn)
     if conn.read_only:
         st.warning("Live read-only mode: every write on this page is blocked before it is sent.", icon=":material/lock:")
-    ensure_webhook_endpoint(conn)
-
-
-def ensure_webhook_endpoint(conn: Any) -> None:
-    """Make sure the sandbox delivers events to the app's endpoint before anything happens on a Build
-    page (registration happens once per process; on Stripe it only notes `stripe listen`)."""
-    if conn.read_only:
-        return
-    try:
-        from .webhooks import endpoint
-
-        endpoint(conn)
-    except Exception:  # the Events page shows the reason; other pages must not break over it
-        pass
-
-
-def sandbox_only(conn: Any) -> bool:
-    return conn.mode == Mode.SANDBOX
+    return conn
 
 
 def json_block(label: str, obj: Any, *, expanded: bool = False) -> None:

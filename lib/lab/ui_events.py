@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 import pandas as pd
@@ -26,7 +27,6 @@ def feed_events(conn: Any, type_pattern: str, object_id: str) -> list[dict]:
         else:
             data = eventlog.list_events(client, ids=[object_id], max_pages=5, want=FEED_SIZE).events
         if type_pattern:
-            import fnmatch
             data = [e for e in data if fnmatch.fnmatchcase(e["type"], type_pattern)]
         return data[:FEED_SIZE]
     page = eventlog.list_events(client, type_pattern=type_pattern or None, max_pages=1)

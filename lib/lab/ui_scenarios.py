@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from .challenge import is_sandbox_challenge
 from .runner import VERDICT_LABELS, Outcome, summary
-from .runner_ops import is_sandbox_challenge
 from .scenarios import Scenario
 from .ui_common import explorer_link, requests_table
 

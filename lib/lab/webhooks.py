@@ -25,6 +25,7 @@ from typing import Any
 
 import stripe
 
+from lib import shop
 from lib.config import Mode, mask_key
 
 from .eventlog import as_dict
@@ -35,17 +36,13 @@ STALE_BY_S = 600           # the stale-timestamp demo signs 10 minutes in the pa
 
 # --- the endpoint -------------------------------------------------------------------------------
 def endpoint(conn: Any) -> Any:
-    """Start (once) and register the app's receiver; returns lib.learn's WebhookStatus."""
-    from lib.shop import ensure_webhooks
-
-    return ensure_webhooks(conn)
+    """Start (once) and register the app's receiver; returns the shop's WebhookStatus."""
+    return shop.ensure_webhooks(conn)
 
 
 def signing_secret(conn: Any) -> str | None:
     """The whsec_ secret deliveries to our endpoint are signed with (never shown unmasked)."""
-    from lib.shop import get_webhook_server
-
-    secret = get_webhook_server().secrets.get(f"registered:{conn.api_base}")
+    secret = shop.get_webhook_server().secrets.get(f"registered:{conn.api_base}")
     if secret:
         return secret
     return conn.settings.webhook_secret.reveal() if conn.settings.webhook_secret else None
@@ -89,12 +86,10 @@ def delivery_rows(client: stripe.StripeClient, endpoint_id: str | None, *, limit
 
 def receiver_rows(limit: int = 50) -> list[dict[str, Any]]:
     """What our endpoint recorded, newest first: verified (2xx) or rejected (400) and why."""
-    from lib.shop import get_db
-
     return [{"at": r["received_at"], "event": r.get("event_id") or "", "type": r.get("type") or "",
              "http": r["http_status"], "verdict": "verified ✓" if r["http_status"] < 400 else "rejected ✗",
              "outcome": r["outcome"], "detail": r.get("detail") or ""}
-            for r in get_db().webhook_log(limit=limit)]
+            for r in shop.get_db().webhook_log(limit=limit)]
 
 
 def resend(client: stripe.StripeClient, event_id: str, endpoint_id: str | None) -> list[dict]:

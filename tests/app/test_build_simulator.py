@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from lib.lab import sim_api, simulator
+from lib.lab.simulator import SimEngine
 from tests.app.conftest import open_page, texts
 
 PAGE = "app_pages/build_simulator.py"
@@ -19,12 +18,11 @@ def isolated(tmp_path, monkeypatch):
 
 
 def finish(at, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        job = simulator.running_job()
-        if job is None:
-            break
-        time.sleep(0.2)
+    """Wait for the running simulation's thread to end, then rerun the page."""
+    job = simulator.running_job()
+    if job is not None:
+        job.thread.join(timeout)
+        assert not job.running, "the simulation did not finish in time"
     return at.run()
 
 
@@ -53,7 +51,9 @@ def test_invalid_mix_is_refused_with_a_message():
 
 def test_api_engine_runs_and_an_unfinished_run_can_resume(tmp_path):
     at = open_page(PAGE)
-    at.radio(key="sim_engine").set_value("Through the API").run()
+    engine = at.radio(key="sim_engine")
+    assert engine.options == ["Bulk seeder (sandbox-only)", "Through the API"]
+    engine.set_value(SimEngine.API).run()
     at.number_input(key="sim_payments").set_value(8)
     at.button[0].click().run()
     at = finish(at)

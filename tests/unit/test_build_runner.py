@@ -1,113 +1,29 @@
-"""The scenario runner against the offline sandbox: every scenario passes, and the verdict logic."""
+"""The scenario runner without a server: checks and verdicts, connection failures, a canceled Run all."""
 
 from __future__ import annotations
 
+import threading
+
 import stripe
 
-from lib.lab import runner, runner_ops, scenarios
+from lib.config import Mode
+from lib.lab import runner, scenarios
+from lib.lab.runner import checks
+from lib.lab.runner.state import RunState
 from lib.lab.scenarios import Scenario, pay, step
-from lib.request_log import RequestLog
+
+UNREACHABLE = "http://127.0.0.1:9"   # the discard port: nothing listens there
 
 
-def make_env(sandbox, **kw) -> runner.Env:
-    client = stripe.StripeClient("sk_test_runner", base_addresses={"api": sandbox.url}, max_network_retries=0,
-                                 http_client=_logged_client(kw.pop("log", None)))
-    defaults = {"mode": "sandbox", "publishable_key": "pk_test_runner", "poll_interval": 0.02, "wait_timeout": 20}
-    return runner.Env(client=client, request_log=kw.pop("request_log", None), **{**defaults, **kw})
-
-
-def _logged_client(log):
-    from lib.http_client import GatewayHTTPClient
-    return GatewayHTTPClient(timeout=10, request_log=log)
-
-
-def test_run_all_on_the_sandbox_has_zero_mismatches(sandbox):
-    log = RequestLog(capacity=5000)
-    env = make_env(sandbox, log=log, request_log=log)
-    seen = []
-    outcomes = runner.run_all(scenarios.catalog(), env, progress=lambda done, total, o: seen.append((done, total)))
-    problems = {o.scenario.id: o.row()["differences"] for o in outcomes if o.verdict != "pass"}
-    assert problems == {}
-    assert len(outcomes) == len(scenarios.catalog()) == len(seen)
-    assert seen[-1] == (len(outcomes), len(outcomes))
-    assert [o.scenario.id for o in outcomes] == [s.id for s in scenarios.catalog()]
-    # Every scenario that expects events really saw them, and kept its own request slice.
-    for o in outcomes:
-        assert o.checks, o.scenario.id
-        if "events" in o.scenario.expected:
-            assert o.events, o.scenario.id
-        assert o.requests and all(e.origin and e.origin.startswith(f"scenario:{o.scenario.id}:") for e in o.requests)
-    assert runner.summary(outcomes)["pass"] == len(outcomes)
-
-
-def test_single_decline_run_shows_actual_equal_to_expected(sandbox):
-    log = RequestLog()
-    env = make_env(sandbox, log=log, request_log=log)
-    outcome = runner.run(scenarios.by_id("decline-insufficient-funds"), env)
-    assert outcome.verdict == "pass"
-    checks = {c.name: c for c in outcome.checks}
-    assert checks["decline_code"].actual == "insufficient_funds" and checks["decline_code"].ok
-    assert checks["http_status"].actual == 402
-    assert outcome.event_types == ["payment_intent.created", "charge.failed", "payment_intent.payment_failed"]
-    first = outcome.requests[0]
-    assert (first.method, first.path, first.status) == ("POST", "/v1/payment_intents", 402)
-    assert "pm_card_visa_chargeDeclinedInsufficientFunds" in first.request_body
-    assert outcome.primary_id.startswith("pi_")
-
-
-def test_interactive_3ds_pauses_then_resumes(sandbox):
-    env = make_env(sandbox)
-    outcome = runner.run(scenarios.by_id("3ds2-required-complete"), env, interactive=True)
-    assert outcome.verdict == "paused"
-    assert "/_sandbox/3ds/" in outcome.challenge_url
-    assert runner.resume(outcome).verdict == "paused"  # nobody answered yet
-    assert "still requires_action" in (outcome.error or "")
-    done = runner.resume(outcome, answer="complete")
-    assert done.verdict == "pass", done.row()
-    assert done.facts["card.three_d_secure"] == "authenticated"
-
-
-def test_interactive_3ds_answered_wrongly_is_a_mismatch(sandbox):
-    env = make_env(sandbox)
-    paused = runner.run(scenarios.by_id("3ds2-required-complete"), env, interactive=True)
-    done = runner.resume(paused, answer="fail")
-    assert done.verdict == "mismatch"
-    assert {c.name for c in done.checks if not c.ok} >= {"status"}
-
-
-def test_challenge_that_is_not_the_sandbox_needs_a_person(sandbox, monkeypatch):
-    monkeypatch.setattr(runner_ops, "is_sandbox_challenge", lambda url: False)
-    outcome = runner.run(scenarios.by_id("3ds2-required-complete"), make_env(sandbox, mode="test"))
-    assert outcome.verdict == "needs_person"
-    assert outcome.facts["status"] == "requires_action"
-    assert "needs a person" in outcome.note or "needs a person" in outcome.row()["differences"]
-
-
-def test_publishable_key_scenarios_are_skipped_without_one(sandbox):
-    outcome = runner.run(scenarios.by_id("invalid-cvc"), make_env(sandbox, publishable_key=None))
-    assert outcome.verdict == "skipped"
-    assert "STRIPE_PUBLISHABLE_KEY" in outcome.note
-
-
-def test_account_dependent_mismatch_is_reported_as_varies_off_the_sandbox(sandbox):
-    wrong = Scenario("x-varies", "Radar", "t", "pm_card_visa", "d", (pay("pm_card_visa"),),
-                     {"status": "canceled"}, account_dependent=True)
-    assert runner.run(wrong, make_env(sandbox)).verdict == "mismatch"
-    assert runner.run(wrong, make_env(sandbox, mode="test", event_settle_s=0)).verdict == "varies"
+def unreachable_client() -> stripe.StripeClient:
+    return stripe.StripeClient("sk_test_x", base_addresses={"api": UNREACHABLE}, max_network_retries=0)
 
 
 def test_connection_failures_are_errors_not_exceptions():
-    client = stripe.StripeClient("sk_test_x", base_addresses={"api": "http://127.0.0.1:9"}, max_network_retries=0)
+    client = unreachable_client()
     outcome = runner.run(scenarios.by_id("brand-visa"), runner.Env(client=client, request_log=None))
     assert outcome.verdict == "error"
     assert "reach" in outcome.error.lower() or "connect" in outcome.error.lower()
-
-
-def test_step_failure_stops_the_scenario(sandbox):
-    s = Scenario("x-no-pi", "Cancel", "t", "—", "d", (step("capture"),), {"status": "succeeded"})
-    outcome = runner.run(s, make_env(sandbox))
-    assert outcome.verdict == "mismatch"
-    assert not outcome.steps[0].ok and "no PaymentIntent" in outcome.steps[0].result
 
 
 def test_evaluate_events_subset_exact_and_absent():
@@ -128,10 +44,35 @@ def test_evaluate_alternatives_and_null():
     assert [c.ok for c in runner.evaluate(s, {"status": "c", "code": "x"}, [])] == [False, False]
 
 
-def test_cancelled_run_all_skips_the_rest(sandbox):
-    import threading
-
+def test_cancelled_run_all_skips_the_rest():
     cancel = threading.Event()
     cancel.set()
-    outcomes = runner.run_all(scenarios.in_group("Cancel"), make_env(sandbox), cancel=cancel)
-    assert {o.verdict for o in outcomes} == {"skipped"}
+    outcomes = runner.run_all(scenarios.in_group("Cancel"), runner.Env(client=unreachable_client(), request_log=None),
+                              cancel=cancel)
+    assert [o.verdict for o in outcomes] == ["skipped"] * 6
+    assert all("stopped" in o.note for o in outcomes)
+
+
+def _finished(scenario: Scenario, facts: dict, mode: Mode) -> runner.Outcome:
+    env = runner.Env(client=unreachable_client(), mode=mode, request_log=None)
+    state = RunState(scenario, env, label="t", seq_start=0)
+    return checks.finish(runner.Outcome(scenario, "pass", facts=facts, state=state), [])
+
+
+def test_a_failed_check_is_a_mismatch_and_varies_only_off_the_sandbox_for_account_dependent_rows():
+    fixed = Scenario("x-fixed", "Radar", "t", "pm_card_visa", "d", (pay("pm_card_visa"),), {"status": "succeeded"})
+    dependent = Scenario("x-dep", "Radar", "t", "pm_card_visa", "d", (pay("pm_card_visa"),),
+                         {"status": "succeeded"}, account_dependent=True)
+    assert _finished(fixed, {"status": "succeeded"}, Mode.TEST).verdict == "pass"
+    assert _finished(fixed, {"status": "canceled"}, Mode.TEST).verdict == "mismatch"
+    assert _finished(dependent, {"status": "canceled"}, Mode.SANDBOX).verdict == "mismatch"
+    outcome = _finished(dependent, {"status": "canceled"}, Mode.TEST)
+    assert outcome.verdict == "varies"
+    assert outcome.row()["differences"] == "status: expected succeeded, got canceled"
+    assert runner.summary([outcome])["varies"] == 1
+
+
+def test_unknown_step_fails_the_run_without_a_request():
+    odd = Scenario("x-odd", "Cancel", "t", "—", "d", (step("teleport"),), {"status": "succeeded"})
+    outcome = runner.run(odd, runner.Env(client=unreachable_client(), request_log=None))
+    assert outcome.verdict == "error" and "Unknown step 'teleport'" in outcome.error

@@ -1,18 +1,20 @@
-"""Traffic simulator: the mix, the sandbox seeder path, and the resumable, rate-limited API path."""
+"""Traffic simulator without a server: the mix, the plans, the rate limiter, 429 back-off, the job registry."""
 
 from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 
 import pytest
 import stripe
 
+from lib.config import settings_from_values
+from lib.gateway import Connection
 from lib.lab import sim_api, simulator
 from lib.lab.ratelimit import RateLimiter
-from lib.sandbox import open_engine
+from lib.lab.simulator import SimEngine
+from lib.request_log import REQUEST_LOG
 
 
 def test_mix_problems():
@@ -22,7 +24,9 @@ def test_mix_problems():
     text = " ".join(bad.problems())
     for part in ("Payments", "Days", "cannot exceed 100", "Refund rate", "at least one currency", "negative"):
         assert part in text
-    assert "5,000" in simulator.Mix(payments=6000).problems("api")[0]
+    assert "5,000" in simulator.Mix(payments=6000).problems(SimEngine.API)[0]
+    assert simulator.Mix(payments=6000).problems(SimEngine.SEEDER) == []
+    assert "200,000" in simulator.Mix(payments=200_001).problems(SimEngine.SEEDER)[0]
     assert simulator.Mix(currencies=("xyz",)).problems() == ["Unsupported currencies: xyz (choose from usd, eur, "
                                                              "gbp, cad, aud, jpy)."]
     assert simulator.Mix.from_dict(simulator.Mix(currencies=("eur",)).as_dict()) == simulator.Mix(currencies=("eur",))
@@ -52,29 +56,6 @@ def test_full_customer_pool_only_returns_existing_customers():
     assert all(p["returning"] < 0.5 for p in plans)
 
 
-def test_seed_sandbox_uses_the_mix_and_can_be_canceled():
-    engine = open_engine(memory=True, async_delay=0)
-    try:
-        stats = simulator.seed_sandbox(engine, simulator.Mix(payments=600, days=10, decline_rate=0.5, threeds_share=0,
-                                                             dispute_rate=0, customers=20), now=int(time.time()))
-        assert stats["payments"] == 600 and not stats["canceled"]
-        assert 240 < stats["declined"] < 360
-        assert stats["customers"] <= 20
-        assert engine.store.count("payment_intent") == 600
-        cancel = threading.Event()
-        calls = []
-
-        def progress(done, total):
-            calls.append(done)
-            cancel.set()
-        stats = simulator.seed_sandbox(engine, simulator.Mix(payments=1000, seed=2), progress=progress, cancel=cancel)
-        assert stats["canceled"] and stats["payments"] == simulator.SEED_BATCH == calls[-1]
-        assert sum(v for k, v in stats.items() if k.startswith("planned")) == simulator.SEED_BATCH
-        assert engine.store.count("payment_intent") == 600 + simulator.SEED_BATCH
-    finally:
-        engine.store.close()
-
-
 def test_rate_limiter_with_a_fake_clock():
     now = [0.0]
     slept = []
@@ -88,40 +69,6 @@ def test_rate_limiter_with_a_fake_clock():
     assert now[0] == pytest.approx(1.0, abs=0.01)  # 2 free, then 10 more at 10/s
     with pytest.raises(ValueError):
         RateLimiter(0)
-
-
-def _count_run_pis(client, run_id):
-    found = [p for p in client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
-             if p.metadata and p.metadata.to_dict().get("sim_run") == run_id]
-    return len(found), {p.metadata["simulated_for"] for p in found}
-
-
-def test_api_run_checkpoints_cancels_and_resumes_without_duplicates(stripe_client, tmp_path):
-    path = tmp_path / "cp.json"
-    mix = simulator.Mix(payments=12, days=3, decline_rate=0.2, threeds_share=0.2, dispute_rate=0.1,
-                        refund_rate=0.2, customers=3, seed=5)
-    cp = sim_api.new_checkpoint("http://sandbox", mix)
-    cancel = threading.Event()
-
-    def progress(done, total):
-        if done == 5:
-            cancel.set()
-    sim = sim_api.ApiSimulation(stripe_client, cp, sandbox=True, checkpoint=path, cancel=cancel,
-                                limiter=RateLimiter(1000))
-    result = sim.run(progress)
-    assert result.status == "canceled" and result.next_index == 5
-    saved = sim_api.load_checkpoint(path)
-    assert saved.next_index == 5 and saved.resumable and saved.run_id == cp.run_id
-    # Pretend the process died after payment 6 reached the API but before the checkpoint was written.
-    again = sim_api.ApiSimulation(stripe_client, saved, sandbox=True, checkpoint=path, limiter=RateLimiter(1000))
-    again.payment(5, simulator.plan(random.Random(f"{mix.seed}:5"), mix, len(saved.customers)), int(time.time()))
-    final = again.run()
-    assert final.status == "done" and final.next_index == 12 and not final.resumable
-    count, dates = _count_run_pis(stripe_client, cp.run_id)
-    assert count == 12, "payment 6 was replayed through its idempotency key, not duplicated"
-    assert len(dates) > 1  # the intended dates span the days
-    assert len(final.customers) <= 3
-    assert sim_api.load_checkpoint(path).status == "done"
 
 
 def test_api_run_backs_off_on_rate_limits(tmp_path):
@@ -146,22 +93,27 @@ def test_api_run_backs_off_on_rate_limits(tmp_path):
 
 def test_background_job_registry():
     release = threading.Event()
-    blocked = simulator.start_job("api", simulator.Mix(payments=3), lambda job: {"waited": release.wait(10)})
+    blocked = simulator.start_job(SimEngine.API, simulator.Mix(payments=3), lambda job: {"waited": release.wait(10)})
     assert simulator.running_job() is blocked and blocked.running
     with pytest.raises(RuntimeError, match="already running"):
-        simulator.start_job("api", simulator.Mix(payments=1), lambda job: {})
+        simulator.start_job(SimEngine.API, simulator.Mix(payments=1), lambda job: {})
     blocked.cancel()
     release.set()
     blocked.thread.join(timeout=10)
     assert blocked.status == "canceled" and blocked.stats == {"waited": True}
-    engine = open_engine(memory=True, async_delay=0)
-    try:
-        job = simulator.start_sandbox_job(engine, simulator.Mix(payments=300))
-        job.thread.join(timeout=30)
-        assert job.status == "done" and job.done == 300 and job.fraction == 1.0
-        assert simulator.get_job(job.id) is job and simulator.running_job() is None
-    finally:
-        engine.store.close()
-    failing = simulator.start_job("api", simulator.Mix(payments=1), lambda job: 1 / 0)
+    failing = simulator.start_job(SimEngine.API, simulator.Mix(payments=1), lambda job: 1 / 0)
     failing.thread.join(timeout=10)
     assert failing.status == "failed" and "ZeroDivisionError" in failing.message
+
+
+def test_the_api_engine_has_its_own_client_and_request_log():
+    base = "http://127.0.0.1:9"   # nothing listens on the discard port
+    settings = settings_from_values({"STRIPE_API_BASE": base})
+    conn = Connection(settings=settings, client=None, api_base=base)
+    client, log = sim_api.simulation_client(conn)
+    before = len(REQUEST_LOG)
+    with pytest.raises(stripe.APIConnectionError):
+        client.v1.balance.retrieve()
+    # Every attempt (the SDK retries connection errors) is in the run's own log.
+    assert {(e.method, e.path, e.api_base) for e in log.entries()} == {("GET", "/v1/balance", base)}
+    assert len(REQUEST_LOG) == before, "the simulator's requests stay out of the app's request log"

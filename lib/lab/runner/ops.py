@@ -1,6 +1,7 @@
-"""The operations scenario steps name (``pay``, ``capture``, ``wait_dispute`` …) and fact collection.
+"""The operations scenario steps name (``pay``, ``capture``, ``wait_dispute`` …), and :func:`perform`,
+which runs one step and records its result or error in the :class:`~.state.RunState`.
 
-Every call goes through the SDK client of :class:`lib.lab.runner.Env`, so it works the same on
+Every call goes through the SDK client of the run's :class:`~.state.Env`, so it works the same on
 Stripe test mode and on the sandbox, and lands in the request log. The one exception is answering
 the sandbox's own 3-D Secure page (``/_sandbox/3ds/…``), a plain form POST that the app logs itself.
 """
@@ -18,27 +19,13 @@ import stripe
 from lib.request_log import mask_form_body, now_utc, path_of
 from lib.stripe_facts.cards import detect_brand
 
-from .eventlog import as_dict
-from .runner import NeedsPerson, RunState, StepLog
-from .scenarios import DEFAULT_AMOUNT, DEFAULT_CURRENCY, RETURN_URL, Step
+from ..challenge import challenge_url, is_sandbox_challenge, post_answer
+from ..eventlog import as_dict
+from ..scenarios import DEFAULT_AMOUNT, DEFAULT_CURRENCY, RETURN_URL, Step
+from .state import NeedsPerson, RunState, StepFailed, StepLog, WaitTimeout
 
 # Errors that are part of a scenario's outcome; anything else (auth, rate limit, network, 5xx) aborts it.
 RECORDED_ERRORS = (stripe.CardError, stripe.InvalidRequestError, stripe.IdempotencyError)
-SANDBOX_CHALLENGE = "/_sandbox/3ds/"
-
-
-class WaitTimeout(Exception):
-    """An asynchronous change (refund status, dispute…) did not happen in time."""
-
-
-class StepFailed(Exception):
-    """A step could not run (e.g. no PaymentIntent to capture); the scenario stops there."""
-
-
-def _call(state: RunState, fn, *args: Any, **kwargs: Any) -> Any:
-    if state.env.limiter is not None:
-        state.env.limiter.acquire()
-    return fn(*args, **kwargs)
 
 
 def _record_error(state: RunState, exc: stripe.StripeError) -> None:
@@ -51,44 +38,10 @@ def _record_error(state: RunState, exc: stripe.StripeError) -> None:
     }
     pi = getattr(err, "payment_intent", None) if err is not None else None
     if pi is not None:
-        _set_pi(state, pi)
+        state.set_pi(pi)
     charge = getattr(err, "charge", None) if err is not None else None
     if isinstance(charge, str):
         state.extra_ids.add(charge)
-
-
-def _set_pi(state: RunState, obj: Any) -> dict:
-    pi = as_dict(obj)
-    state.pi = pi
-    if pi["id"] not in state.pi_ids:
-        state.pi_ids.append(pi["id"])
-    _note_start(state, pi)
-    if pi.get("status") == "requires_action" and pi.get("next_action"):
-        state.next_action = pi["next_action"].get("type")
-        state.challenge_url = challenge_url(pi)
-    return pi
-
-
-def _note_start(state: RunState, obj: dict) -> None:
-    created = obj.get("created")
-    if isinstance(created, int) and (state.server_start is None or created < state.server_start):
-        state.server_start = created
-
-
-def challenge_url(pi: dict) -> str | None:
-    """Where the customer answers the 3DS challenge: redirect_to_url.url, or (sandbox-only) the
-    challenge URL the sandbox adds to use_stripe_sdk as ``stripe_js``."""
-    action = pi.get("next_action") or {}
-    if action.get("type") == "redirect_to_url":
-        return (action.get("redirect_to_url") or {}).get("url")
-    if action.get("type") == "use_stripe_sdk":
-        value = (action.get("use_stripe_sdk") or {}).get("stripe_js")
-        return value if isinstance(value, str) else None
-    return None
-
-
-def is_sandbox_challenge(url: str | None) -> bool:
-    return bool(url) and SANDBOX_CHALLENGE in urlsplit(url).path
 
 
 def _pi_id(state: RunState) -> str:
@@ -123,7 +76,7 @@ def op_pay(state: RunState, a: dict) -> str:
         params.pop(key, None)
     options = {"idempotency_key": f"pfl-{state.scenario.id}-{uuid.uuid4().hex[:12]}"} if a.get("idempotent") else {}
     state.last_call = ("pay", params, options)
-    pi = _set_pi(state, _call(state, state.env.client.v1.payment_intents.create, params=params, options=options))
+    pi = state.set_pi(state.call(state.env.client.v1.payment_intents.create, params=params, options=options))
     return _pi_text(pi)
 
 
@@ -131,28 +84,28 @@ def op_create(state: RunState, a: dict) -> str:
     params: dict[str, Any] = {"amount": a.get("amount", DEFAULT_AMOUNT), "currency": DEFAULT_CURRENCY}
     if a.get("pm"):
         params["payment_method"] = a["pm"]
-    return _pi_text(_set_pi(state, _call(state, state.env.client.v1.payment_intents.create, params=params)))
+    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.create, params=params)))
 
 
 def op_confirm(state: RunState, a: dict) -> str:
-    pi = _call(state, state.env.client.v1.payment_intents.confirm, _pi_id(state), params={"payment_method": a["pm"]})
-    return _pi_text(_set_pi(state, pi))
+    pi = state.call(state.env.client.v1.payment_intents.confirm, _pi_id(state), params={"payment_method": a["pm"]})
+    return _pi_text(state.set_pi(pi))
 
 
 def op_capture(state: RunState, a: dict) -> str:
     params = {"amount_to_capture": a["amount"]} if "amount" in a else {}
-    return _pi_text(_set_pi(state, _call(state, state.env.client.v1.payment_intents.capture, _pi_id(state),
-                                         params=params)))
+    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.capture, _pi_id(state),
+                                            params=params)))
 
 
 def op_cancel(state: RunState, a: dict) -> str:
     params = {"cancellation_reason": a["reason"]} if "reason" in a else {}
-    return _pi_text(_set_pi(state, _call(state, state.env.client.v1.payment_intents.cancel, _pi_id(state),
-                                         params=params)))
+    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.cancel, _pi_id(state),
+                                            params=params)))
 
 
 def op_retrieve_pi(state: RunState, a: dict) -> str:
-    return _pi_text(_set_pi(state, _call(state, state.env.client.v1.payment_intents.retrieve, a["id"])))
+    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, a["id"])))
 
 
 def op_refund(state: RunState, a: dict) -> str:
@@ -162,7 +115,7 @@ def op_refund(state: RunState, a: dict) -> str:
     for key in ("amount", "reason"):
         if key in a:
             params[key] = a[key]
-    refund = as_dict(_call(state, state.env.client.v1.refunds.create, params=params))
+    refund = as_dict(state.call(state.env.client.v1.refunds.create, params=params))
     state.refund, state.refund_initial_status = refund, refund.get("status")
     state.extra_ids.add(refund["id"])
     return f"{refund['id']} {refund.get('status')}"
@@ -171,7 +124,7 @@ def op_refund(state: RunState, a: dict) -> str:
 def op_cancel_refund(state: RunState, a: dict) -> str:
     if not state.refund:
         raise StepFailed("There is no refund to cancel.")
-    refund = as_dict(_call(state, state.env.client.v1.refunds.cancel, state.refund["id"]))
+    refund = as_dict(state.call(state.env.client.v1.refunds.cancel, state.refund["id"]))
     state.refund = refund
     return f"{refund['id']} {refund.get('status')}"
 
@@ -192,7 +145,7 @@ def op_wait_refund(state: RunState, a: dict) -> str:
         raise StepFailed("There is no refund to wait for.")
 
     def probe() -> dict | None:
-        refund = as_dict(_call(state, state.env.client.v1.refunds.retrieve, state.refund["id"]))
+        refund = as_dict(state.call(state.env.client.v1.refunds.retrieve, state.refund["id"]))
         return refund if refund.get("status") == a["status"] else None
 
     state.refund = _poll(state, f"the refund to become {a['status']}", probe)
@@ -204,7 +157,7 @@ def op_wait_dispute(state: RunState, a: dict) -> str:
     params = {"payment_intent": state.pi["id"]} if state.pi else {"charge": _charge_id(state)}
 
     def probe() -> list[dict] | None:
-        data = [as_dict(d) for d in _call(state, state.env.client.v1.disputes.list, params=params).data]
+        data = [as_dict(d) for d in state.call(state.env.client.v1.disputes.list, params=params).data]
         mine = [d for d in data if d.get("status") == a["status"]]
         return data if len(mine) >= count else None
 
@@ -217,8 +170,8 @@ def op_wait_dispute(state: RunState, a: dict) -> str:
 def op_evidence(state: RunState, a: dict) -> str:
     if not state.dispute:
         raise StepFailed("There is no dispute to submit evidence for.")
-    dispute = as_dict(_call(state, state.env.client.v1.disputes.update, state.dispute["id"],
-                            params={"evidence": {"uncategorized_text": a["text"]}}))
+    dispute = as_dict(state.call(state.env.client.v1.disputes.update, state.dispute["id"],
+                                 params={"evidence": {"uncategorized_text": a["text"]}}))
     state.dispute = dispute
     return f"{dispute['id']} {dispute['status']}"
 
@@ -226,7 +179,7 @@ def op_evidence(state: RunState, a: dict) -> str:
 def op_close_dispute(state: RunState, a: dict) -> str:
     if not state.dispute:
         raise StepFailed("There is no dispute to close.")
-    state.dispute = as_dict(_call(state, state.env.client.v1.disputes.close, state.dispute["id"]))
+    state.dispute = as_dict(state.call(state.env.client.v1.disputes.close, state.dispute["id"]))
     return f"{state.dispute['id']} {state.dispute['status']}"
 
 
@@ -234,7 +187,7 @@ def op_wait_efw(state: RunState, a: dict) -> str:
     charge = _charge_id(state)
 
     def probe() -> list[dict] | None:
-        data = _call(state, state.env.client.v1.radar.early_fraud_warnings.list, params={"charge": charge}).data
+        data = state.call(state.env.client.v1.radar.early_fraud_warnings.list, params={"charge": charge}).data
         return [as_dict(w) for w in data] or None
 
     warnings = _poll(state, "an early fraud warning", probe)
@@ -244,8 +197,8 @@ def op_wait_efw(state: RunState, a: dict) -> str:
 
 def op_wait_balance_transaction(state: RunState, a: dict) -> str:
     def probe() -> dict | None:
-        pi = as_dict(_call(state, state.env.client.v1.payment_intents.retrieve, _pi_id(state),
-                           params={"expand": ["latest_charge"]}))
+        pi = as_dict(state.call(state.env.client.v1.payment_intents.retrieve, _pi_id(state),
+                                params={"expand": ["latest_charge"]}))
         return pi if (pi.get("latest_charge") or {}).get("balance_transaction") else None
 
     pi = _poll(state, "the charge's balance transaction", probe)
@@ -253,14 +206,14 @@ def op_wait_balance_transaction(state: RunState, a: dict) -> str:
 
 
 def op_customer(state: RunState, a: dict) -> str:
-    customer = as_dict(_call(state, state.env.client.v1.customers.create,
-                             params={"description": f"Payment Flow Lab scenario {state.scenario.id}"}))
+    customer = as_dict(state.call(state.env.client.v1.customers.create,
+                                  params={"description": f"Payment Flow Lab scenario {state.scenario.id}"}))
     state.customer = customer["id"]
     state.extra_ids.add(customer["id"])
     if "attach" not in a:
         return customer["id"]
-    pm = as_dict(_call(state, state.env.client.v1.payment_methods.attach, a["attach"],
-                       params={"customer": customer["id"]}))
+    pm = as_dict(state.call(state.env.client.v1.payment_methods.attach, a["attach"],
+                            params={"customer": customer["id"]}))
     state.pm = pm["id"]
     return f"{customer['id']}; attached {pm['id']}"
 
@@ -271,7 +224,7 @@ def op_replay(state: RunState, a: dict) -> str:
     _, params, options = state.last_call
     state.replay_info["original_id"] = state.pi["id"] if state.pi else None
     try:
-        pi = _call(state, state.env.client.v1.payment_intents.create, params={**params, **a}, options=options)
+        pi = state.call(state.env.client.v1.payment_intents.create, params={**params, **a}, options=options)
     except RECORDED_ERRORS as exc:
         headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
         state.replay_info["replayed"] = headers.get("idempotent-replayed") == "true"
@@ -287,22 +240,22 @@ def op_legacy_charge(state: RunState, a: dict) -> str:
     params = {"amount": DEFAULT_AMOUNT, "currency": DEFAULT_CURRENCY, "source": a["source"],
               "capture": a.get("capture", True)}
     try:
-        charge = as_dict(_call(state, state.env.client.v1.charges.create, params=params))
+        charge = as_dict(state.call(state.env.client.v1.charges.create, params=params))
     except RECORDED_ERRORS as exc:
         charge_id = getattr(exc.error, "charge", None) if exc.error is not None else None
         if isinstance(charge_id, str):
-            state.charge = as_dict(_call(state, state.env.client.v1.charges.retrieve, charge_id))
-            _note_start(state, state.charge)
+            state.charge = as_dict(state.call(state.env.client.v1.charges.retrieve, charge_id))
+            state.note_start(state.charge)
         raise
     state.charge = charge
-    _note_start(state, charge)
+    state.note_start(charge)
     return f"{charge['id']} {charge['status']}"
 
 
 def op_legacy_capture(state: RunState, a: dict) -> str:
     if not state.charge:
         raise StepFailed("There is no charge to capture.")
-    state.charge = as_dict(_call(state, state.env.client.v1.charges.capture, state.charge["id"]))
+    state.charge = as_dict(state.call(state.env.client.v1.charges.capture, state.charge["id"]))
     return f"{state.charge['id']} captured={state.charge['captured']}"
 
 
@@ -310,8 +263,8 @@ def op_raw_pm(state: RunState, a: dict) -> str:
     card = {"number": a["number"], "exp_month": a.get("exp_month", 12),
             "exp_year": a.get("exp_year", time.gmtime().tm_year + 3),
             "cvc": a.get("cvc", "1234" if detect_brand(a["number"]) == "amex" else "123")}
-    pm = as_dict(_call(state, state.env.client.v1.payment_methods.create, params={"type": "card", "card": card},
-                       options={"api_key": state.env.publishable_key}))
+    pm = as_dict(state.call(state.env.client.v1.payment_methods.create, params={"type": "card", "card": card},
+                            options={"api_key": state.env.publishable_key}))
     state.pm = pm["id"]
     return f"{pm['id']} ({pm['card']['brand']} •••• {pm['card']['last4']}, publishable key)"
 
@@ -323,8 +276,7 @@ def answer_challenge(state: RunState, url: str, action: str) -> int:
     started, t0 = now_utc(), time.perf_counter()
     status, error = None, None
     try:
-        resp = requests.post(url, data={"action": action}, allow_redirects=False, timeout=10)
-        status = resp.status_code
+        status = post_answer(url, action)
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: could not reach the challenge page"
         raise StepFailed(error) from exc
@@ -342,14 +294,14 @@ def answer_challenge(state: RunState, url: str, action: str) -> int:
 
 
 def op_authenticate(state: RunState, a: dict, interactive: bool) -> str:
-    pi = _set_pi(state, _call(state, state.env.client.v1.payment_intents.retrieve, _pi_id(state)))
+    pi = state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, _pi_id(state)))
     if pi["status"] != "requires_action":
         raise StepFailed(f"The PaymentIntent is {pi['status']}, not waiting for authentication.")
     url = challenge_url(pi)
     if interactive or not is_sandbox_challenge(url):
         raise NeedsPerson(url)
     answer_challenge(state, url, a.get("result", "complete"))
-    pi = _set_pi(state, _call(state, state.env.client.v1.payment_intents.retrieve, pi["id"]))
+    pi = state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, pi["id"]))
     return f"answered {a.get('result', 'complete')} on the sandbox's challenge page (sandbox-only) → {pi['status']}"
 
 
@@ -358,10 +310,10 @@ def after_person(state: RunState, answer: str | None) -> None:
     step = state.scenario.steps[state.step_index]
     if answer:
         answer_challenge(state, state.challenge_url or "", answer)
-    pi = as_dict(_call(state, state.env.client.v1.payment_intents.retrieve, _pi_id(state)))
+    pi = as_dict(state.call(state.env.client.v1.payment_intents.retrieve, _pi_id(state)))
     if pi["status"] == "requires_action":
         raise NeedsPerson(state.challenge_url)
-    _set_pi(state, pi)
+    state.set_pi(pi)
     who = f"answered {answer} for you (sandbox-only)" if answer else "answered by you"
     state.steps.append(StepLog(step.describe(), f"{who} → {pi['status']}"))
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .eventlog import as_dict
-from .runner import RunState
-from .runner_ops import _call, _set_pi
+from ..eventlog import as_dict
+from .state import RunState
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -27,14 +26,14 @@ def collect_facts(state: RunState) -> dict[str, Any]:
     facts: dict[str, Any] = {"next_action": state.next_action}
     pi = charge = None
     if state.pi:
-        pi = _set_pi(state, _call(state, client.v1.payment_intents.retrieve, state.pi["id"],
-                                  params={"expand": ["latest_charge.balance_transaction"]}))
+        pi = state.set_pi(state.call(client.v1.payment_intents.retrieve, state.pi["id"],
+                                     params={"expand": ["latest_charge.balance_transaction"]}))
         charge = pi.get("latest_charge") if isinstance(pi.get("latest_charge"), dict) else None
         facts.update(status=pi["status"], amount_received=pi.get("amount_received"),
                      amount_capturable=pi.get("amount_capturable"), cancellation_reason=pi.get("cancellation_reason"))
     elif state.charge:
-        charge = as_dict(_call(state, client.v1.charges.retrieve, state.charge["id"],
-                               params={"expand": ["balance_transaction"]}))
+        charge = as_dict(state.call(client.v1.charges.retrieve, state.charge["id"],
+                                    params={"expand": ["balance_transaction"]}))
         state.charge = charge
         facts["status"] = charge["status"]
     else:
@@ -59,8 +58,8 @@ def collect_facts(state: RunState) -> dict[str, Any]:
             "balance_transaction.status": _get(charge, "balance_transaction", "status"),
         })
         if any(k.startswith("refund.") for k in keys):
-            refunds = [as_dict(r) for r in _call(state, client.v1.refunds.list,
-                                                  params={"charge": charge["id"], "limit": 100}).data]
+            refunds = [as_dict(r) for r in state.call(client.v1.refunds.list,
+                                                      params={"charge": charge["id"], "limit": 100}).data]
             facts["refund.count"] = len(refunds)
             latest = next((r for r in refunds if state.refund and r["id"] == state.refund["id"]),
                           refunds[0] if refunds else None)
@@ -69,8 +68,8 @@ def collect_facts(state: RunState) -> dict[str, Any]:
                               "refund.failure_reason": latest.get("failure_reason"),
                               "refund.initial_status": state.refund_initial_status})
         if any(k.startswith("dispute.") for k in keys):
-            disputes = [as_dict(d) for d in _call(state, client.v1.disputes.list,
-                                                   params={"charge": charge["id"], "limit": 10}).data]
+            disputes = [as_dict(d) for d in state.call(client.v1.disputes.list,
+                                                       params={"charge": charge["id"], "limit": 10}).data]
             facts["dispute.count"] = len(disputes)
             state.extra_ids.update(d["id"] for d in disputes)
             latest = next((d for d in disputes if state.dispute and d["id"] == state.dispute["id"]),
@@ -80,7 +79,7 @@ def collect_facts(state: RunState) -> dict[str, Any]:
                 facts.update({"dispute.status": latest.get("status"), "dispute.reason": latest.get("reason"),
                               "dispute.case_type": _get(latest, "payment_method_details", "card", "case_type")})
         if "early_fraud_warning" in keys:
-            warnings = _call(state, client.v1.radar.early_fraud_warnings.list, params={"charge": charge["id"]}).data
+            warnings = state.call(client.v1.radar.early_fraud_warnings.list, params={"charge": charge["id"]}).data
             facts["early_fraud_warning"] = bool(warnings)
     elif any(k.startswith("refund.") for k in keys):
         facts["refund.count"] = 0

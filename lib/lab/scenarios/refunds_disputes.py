@@ -1,22 +1,20 @@
-"""Hand-written scenario rows, part 2: refunds, disputes, idempotency, legacy Charges, API errors
-(see :mod:`lib.lab.scenarios` for the format and :mod:`lib.lab.scenario_data` for part 1)."""
+"""Refunds (TEST_MODE.md §1.9, 3.3) and disputes (§1.8, 4): refund rules and the asynchronous refund
+cards, chargebacks and inquiries with the magic evidence strings, early fraud warnings."""
 
 from __future__ import annotations
 
-from .scenarios import (
+from .model import (
     CAPTURED,
-    DECLINED,
+    CLOSED_WON,
     DISPUTE_OPENED,
+    INVALID,
+    MANUAL,
     REFUNDED,
     SUCCEEDED,
     Scenario,
     pay,
     step,
 )
-
-INVALID = "invalid_request_error"
-CLOSED_WON = ("charge.dispute.updated", "charge.dispute.funds_reinstated", "charge.dispute.closed")
-MANUAL = {"capture_method": "manual"}
 
 
 def refunds() -> list[Scenario]:
@@ -156,90 +154,3 @@ def disputes() -> list[Scenario]:
                              (pay(pm), step("wait_dispute", status="needs_response")),
                              {"dispute.status": "needs_response", "events": DISPUTE_OPENED}, source="1.8"))
     return rows
-
-
-def idempotency() -> list[Scenario]:
-    g = "Idempotency"
-    visa = "pm_card_visa"
-    return [
-        Scenario("idempotent-replay", g, "Same key, same parameters", visa,
-                 "The stored response is replayed (Idempotent-Replayed: true, same PaymentIntent); no new "
-                 "PaymentIntent and no new events.",
-                 (pay(visa, idempotent=True), step("replay")),
-                 {"status": "succeeded", "replayed": True, "same_object": True, "events": SUCCEEDED},
-                 source="7.1", events_exact=True),
-        Scenario("idempotent-different-params", g, "Same key, different parameters", visa,
-                 "400 idempotency_error (no code): keys can only be reused with the same parameters.",
-                 (pay(visa, idempotent=True), step("replay", amount=3000)),
-                 {"error_type": "idempotency_error", "http_status": 400, "code": None}, source="7.1"),
-        Scenario("idempotent-replay-decline", g, "Replay a declined request", "pm_card_visa_chargeDeclined",
-                 "Errors are stored too: the same 402 card_declined is replayed, with no second attempt.",
-                 (pay("pm_card_visa_chargeDeclined", idempotent=True, may_fail=True), step("replay")),
-                 {"code": "card_declined", "replayed": True, "events": DECLINED}, source="7.1",
-                 events_exact=True),
-    ]
-
-
-def legacy() -> list[Scenario]:
-    g = "Legacy Charges"
-    no_pi = ("payment_intent.created",)
-    return [
-        Scenario("legacy-charge-visa", g, "POST /v1/charges with tok_visa", "tok_visa",
-                 "The pre-2019 Charges API charges the token in one call: a succeeded Charge, no PaymentIntent.",
-                 (step("legacy_charge", source="tok_visa"),),
-                 {"status": "succeeded", "charge.captured": True, "events": ("charge.succeeded",),
-                  "no_events": no_pi}, source="1.1, 3.3"),
-        Scenario("legacy-charge-declined", g, "Legacy charge declined", "tok_chargeDeclined",
-                 "402 card_declined / generic_decline; a failed Charge (charge.failed).",
-                 (step("legacy_charge", source="tok_chargeDeclined"),),
-                 {"status": "failed", "code": "card_declined", "decline_code": "generic_decline",
-                  "events": ("charge.failed",)}, source="1.5"),
-        Scenario("legacy-charge-insufficient-funds", g, "Legacy charge: insufficient funds",
-                 "tok_chargeDeclinedInsufficientFunds", "402 card_declined / insufficient_funds.",
-                 (step("legacy_charge", source="tok_chargeDeclinedInsufficientFunds"),),
-                 {"status": "failed", "code": "card_declined", "decline_code": "insufficient_funds"}, source="1.5"),
-        Scenario("legacy-charge-auth-capture", g, "Legacy auth (capture=false), then capture", "tok_visa",
-                 "capture=false authorizes only; POST /v1/charges/{id}/capture captures (charge.captured).",
-                 (step("legacy_charge", source="tok_visa", capture=False), step("legacy_capture")),
-                 {"status": "succeeded", "charge.captured": True, "events": ("charge.succeeded", "charge.captured")},
-                 source="2.6"),
-        Scenario("legacy-charge-3ds-card", g, "Legacy charge on a card that needs 3DS", "tok_authenticationRequired",
-                 "The Charges API cannot run 3-D Secure, so a card that always needs authentication is declined.",
-                 (step("legacy_charge", source="tok_authenticationRequired"),),
-                 {"status": "failed", "error_type": "card_error", "events": ("charge.failed",)}, source="1.11",
-                 note="The error code is not documented for this case; only the decline is checked."),
-        Scenario("legacy-charge-refund", g, "Refund a legacy charge", "tok_visa",
-                 "POST /v1/refunds with charge=ch_… refunds it (refund.created, charge.refunded).",
-                 (step("legacy_charge", source="tok_visa"), step("refund")),
-                 {"refund.status": "succeeded", "charge.refunded": True, "events": ("charge.succeeded", *REFUNDED)},
-                 source="3.3"),
-    ]
-
-
-def api_errors() -> list[Scenario]:
-    g = "API errors"
-    visa = "pm_card_visa"
-    return [
-        Scenario("error-amount-too-small", g, "Amount below the minimum ($0.49)", visa,
-                 "400 amount_too_small: \"Amount must be at least $0.50 usd\".",
-                 (pay(visa, amount=49),), {"code": "amount_too_small", "http_status": 400}, source="5.5"),
-        Scenario("error-amount-zero", g, "Amount 0", visa, "400 parameter_invalid_integer on amount.",
-                 (pay(visa, amount=0),), {"code": "parameter_invalid_integer", "http_status": 400}, source="2.6"),
-        Scenario("error-jpy-zero-decimal", g, "Zero-decimal currency (¥500)", visa,
-                 "JPY amounts are not multiplied by 100: amount=500 charges ¥500.",
-                 (pay(visa, amount=500, currency="jpy"),), {"status": "succeeded", "events": SUCCEEDED},
-                 source="5.4"),
-        Scenario("error-jpy-too-small", g, "Below the JPY minimum (¥49)", visa,
-                 "The JPY minimum is ¥50: amount_too_small.",
-                 (pay(visa, amount=49, currency="jpy"),), {"code": "amount_too_small"}, source="5.5"),
-        Scenario("error-unknown-payment-intent", g, "Retrieve an unknown PaymentIntent", "pi_doesnotexist",
-                 "404 resource_missing: \"No such payment_intent: 'pi_…'\".",
-                 (step("retrieve_pi", id="pi_doesnotexist000000000"),),
-                 {"code": "resource_missing", "http_status": 404}, source="2.6"),
-        Scenario("error-unknown-parameter", g, "Unknown parameter", visa, "400 parameter_unknown.",
-                 (pay(visa, extra={"colour": "blue"}),), {"code": "parameter_unknown", "http_status": 400},
-                 source="7.2"),
-        Scenario("error-missing-currency", g, "Missing required parameter", visa,
-                 "400 parameter_missing on currency.",
-                 (pay(visa, omit=("currency",)),), {"code": "parameter_missing", "http_status": 400}, source="7.2"),
-    ]

@@ -1,5 +1,6 @@
-"""Hand-written scenario rows, part 1: declines, 3-D Secure, capture, cancel (see
-:mod:`lib.lab.scenarios` for the format; part 2 is :mod:`lib.lab.scenario_data2`).
+"""3-D Secure scenarios (TEST_MODE.md §1.11–1.12): challenges completed and failed, off-session
+payments, setup for later, lookup errors, and the mobile-SDK numbers that behave like 3220 through
+the API.
 
 ``documented`` restates TEST_MODE.md; where the reference is silent or inferred the expectation
 checks only what is documented and the row's ``note`` says so.
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 from lib.stripe_facts.cards import all_cards
 
-from .scenarios import (
+from .model import (
     AUTH_FAILED,
     AUTH_OK,
-    AUTHORIZED,
     CAPTURED,
-    CREATED,
     DECLINED,
+    MANUAL,
     NEEDS_ACTION,
     RETURN_URL,
     SUCCEEDED,
@@ -25,65 +25,6 @@ from .scenarios import (
     raw_pm,
     step,
 )
-
-INVALID = "invalid_request_error"
-CLOSED_WON = ("charge.dispute.updated", "charge.dispute.funds_reinstated", "charge.dispute.closed")
-MANUAL = {"capture_method": "manual"}
-
-
-def declines() -> list[Scenario]:
-    g = "Declines"
-    rows = []
-    for card in all_cards():
-        if card.category != "decline" or not card.primary_pm_id or card.fail_on_charge_after_attach:
-            continue
-        d = card.decline
-        rows.append(Scenario(
-            f"decline-{d.decline_code or d.code}".replace("_", "-"), g, card.label, card.primary_pm_id,
-            f"402 card_error: code {d.code}, decline_code {d.decline_code}. The PaymentIntent goes back to "
-            "requires_payment_method with last_payment_error set; a failed Charge is kept.",
-            (pay(card.primary_pm_id),),
-            {"status": "requires_payment_method", "code": d.code, "decline_code": d.decline_code,
-             "error_type": "card_error", "http_status": 402, "charge.status": "failed", "events": DECLINED},
-            source="1.5", note="Docs list decline_code n/a for this card; live probes return the code's value."
-            if d.code != "card_declined" else ""))
-    rows += [
-        Scenario("decline-fraudulent", g, "Declined: fraudulent", "pm_card_chargeDeclinedFraudulent",
-                 "The same card as pm_card_radarBlock (4100000000000019): 402 card_declined; live probes return "
-                 "decline_code fraudulent. Show the customer a generic decline message.",
-                 (pay("pm_card_chargeDeclinedFraudulent"),),
-                 {"status": "requires_payment_method", "code": "card_declined", "decline_code": "fraudulent",
-                  "events": DECLINED}, source="1.5"),
-        Scenario("decline-then-good-card", g, "Decline, then pay the same PaymentIntent with a good card",
-                 "pm_card_visa_chargeDeclined → pm_card_visa",
-                 "The first attempt is declined (failed Charge kept, PI back to requires_payment_method); "
-                 "confirming the same PaymentIntent with a good card then succeeds.",
-                 (pay("pm_card_visa_chargeDeclined", may_fail=True), step("confirm", pm="pm_card_visa")),
-                 {"status": "succeeded", "code": "card_declined",
-                  "events": (*DECLINED, "charge.succeeded", "payment_intent.succeeded")}, source="1.5"),
-        Scenario("decline-after-attach", g, "Decline after attaching", "pm_card_chargeCustomerFail",
-                 "Attaching the card to a Customer works; every charge on it is then declined (card_declined).",
-                 (step("customer", attach="pm_card_chargeCustomerFail"), pay("@pm", customer=True)),
-                 {"status": "requires_payment_method", "code": "card_declined", "events": DECLINED},
-                 source="1.5"),
-        Scenario("decline-cannot-attach", g, "Decline cards cannot be attached", "pm_card_chargeDeclined",
-                 "Attaching a decline card to a Customer fails with a card_error (card_declined).",
-                 (step("customer", attach="pm_card_chargeDeclined"),),
-                 {"code": "card_declined", "error_type": "card_error"}, source="1.1"),
-        Scenario("invalid-expiry-month", g, "Invalid data: expiry month 13", "4242424242424242, 13/2030",
-                 "Creating the PaymentMethod fails with invalid_expiry_month.",
-                 (raw_pm("4242424242424242", exp_month=13),), {"code": "invalid_expiry_month"}, source="1.7"),
-        Scenario("invalid-expiry-year", g, "Invalid data: expiry year in the past", "4242424242424242, 12/2019",
-                 "Creating the PaymentMethod fails with invalid_expiry_year.",
-                 (raw_pm("4242424242424242", exp_year=2019),), {"code": "invalid_expiry_year"}, source="1.7"),
-        Scenario("invalid-cvc", g, "Invalid data: 2-digit CVC", "4242424242424242, CVC 99",
-                 "Creating the PaymentMethod fails with invalid_cvc.",
-                 (raw_pm("4242424242424242", cvc="99"),), {"code": "invalid_cvc"}, source="1.7"),
-        Scenario("invalid-number", g, "Invalid data: number fails the Luhn check", "4242424242424241",
-                 "Creating the PaymentMethod fails with incorrect_number.",
-                 (raw_pm("4242424242424241"),), {"code": "incorrect_number"}, source="1.5, 1.7"),
-    ]
-    return rows
 
 
 def three_d_secure() -> list[Scenario]:
@@ -217,74 +158,18 @@ def three_d_secure() -> list[Scenario]:
     ]
 
 
-def capture() -> list[Scenario]:
-    g = "Manual & partial capture"
-    visa = "pm_card_visa"
-    return [
-        Scenario("capture-authorize-only", g, "Authorize only (capture_method=manual)", visa,
-                 "The card is authorized and the money held: requires_capture, amount_capturable = amount, "
-                 "Charge succeeded but not captured.", (pay(visa, **MANUAL),),
-                 {"status": "requires_capture", "amount_capturable": 2000, "charge.captured": False,
-                  "events": AUTHORIZED}, source="2.2"),
-        Scenario("capture-full", g, "Authorize, then capture in full", visa,
-                 "Capturing moves requires_capture → succeeded (charge.captured, payment_intent.succeeded).",
-                 (pay(visa, **MANUAL), step("capture")),
-                 {"status": "succeeded", "amount_received": 2000, "charge.captured": True,
-                  "events": (*AUTHORIZED, *CAPTURED)}, source="2.2"),
-        Scenario("capture-partial", g, "Partial capture ($15.00 of $20.00)", visa,
-                 "amount_to_capture below the authorized amount: amount_received is what was captured, the rest "
-                 "is released (no Refund object since API 2025-03-31.basil).",
-                 (pay(visa, **MANUAL), step("capture", amount=1500)),
-                 {"status": "succeeded", "amount_received": 1500, "charge.amount_captured": 1500,
-                  "charge.amount_refunded": 0, "events": (*AUTHORIZED, *CAPTURED)}, source="2.2"),
-        Scenario("capture-too-much", g, "Capture more than authorized", visa,
-                 "amount_to_capture above amount_capturable: 400 amount_too_large; still requires_capture.",
-                 (pay(visa, **MANUAL), step("capture", amount=3000)),
-                 {"status": "requires_capture", "code": "amount_too_large", "http_status": 400}, source="2.2"),
-        Scenario("capture-twice", g, "Capture twice", visa,
-                 "The second capture fails with payment_intent_unexpected_state (it is already succeeded).",
-                 (pay(visa, **MANUAL), step("capture"), step("capture")),
-                 {"status": "succeeded", "code": "payment_intent_unexpected_state", "http_status": 400},
-                 source="2.6"),
-        Scenario("capture-automatic", g, "Capture an automatically captured payment", visa,
-                 "Only requires_capture PaymentIntents can be captured: payment_intent_unexpected_state.",
-                 (pay(visa), step("capture")),
-                 {"status": "succeeded", "code": "payment_intent_unexpected_state"}, source="2.6"),
-    ]
 
 
-def cancel() -> list[Scenario]:
-    g = "Cancel"
-    visa = "pm_card_visa"
-    canceled = ("payment_intent.canceled",)
-    return [
-        Scenario("cancel-requires-payment-method", g, "Cancel before a card is given", "—",
-                 "A PaymentIntent without a payment method can be canceled; cancellation_reason is kept.",
-                 (step("create"), step("cancel", reason="requested_by_customer")),
-                 {"status": "canceled", "cancellation_reason": "requested_by_customer",
-                  "events": (*CREATED, *canceled)}, source="2.1, 2.2"),
-        Scenario("cancel-requires-confirmation", g, "Cancel before confirming", visa,
-                 "Created with a payment method but not confirmed (requires_confirmation), then canceled.",
-                 (step("create", pm=visa), step("cancel", reason="duplicate")),
-                 {"status": "canceled", "cancellation_reason": "duplicate", "events": (*CREATED, *canceled)},
-                 source="2.2"),
-        Scenario("cancel-requires-capture", g, "Cancel an authorization (release the hold)", visa,
-                 "Canceling requires_capture releases the held amount: canceled, nothing captured.",
-                 (pay(visa, **MANUAL), step("cancel", reason="abandoned")),
-                 {"status": "canceled", "cancellation_reason": "abandoned", "charge.captured": False,
-                  "amount_received": 0, "events": (*AUTHORIZED, *canceled)}, source="2.2"),
-        Scenario("cancel-requires-action", g, "Cancel while waiting for 3DS", "pm_card_threeDSecure2Required",
-                 "A PaymentIntent waiting for authentication can be canceled.",
-                 (pay("pm_card_threeDSecure2Required", return_url=RETURN_URL), step("cancel", reason="fraudulent")),
-                 {"status": "canceled", "cancellation_reason": "fraudulent", "next_action": "redirect_to_url",
-                  "events": (*NEEDS_ACTION, *canceled)}, source="2.2"),
-        Scenario("cancel-without-reason", g, "Cancel without a reason", "—",
-                 "cancellation_reason stays null when none is given.",
-                 (step("create"), step("cancel")),
-                 {"status": "canceled", "cancellation_reason": None, "events": (*CREATED, *canceled)}, source="2.1"),
-        Scenario("cancel-succeeded", g, "Cancel a succeeded payment", visa,
-                 "Succeeded is terminal: 400 payment_intent_unexpected_state (refund it instead).",
-                 (pay(visa), step("cancel")),
-                 {"status": "succeeded", "code": "payment_intent_unexpected_state", "http_status": 400},
-                 source="2.6"),
-    ]
+def mobile_sdk_numbers() -> list[Scenario]:
+    rows = []
+    for card in all_cards():
+        if card.category != "threeds" or card.primary_pm_id or card.three_ds != "required":
+            continue
+        rows.append(Scenario(
+            f"3ds-number-{card.number}", "3-D Secure", card.label, card.number,
+            "Needs 3-D Secure; through the API it behaves like 4000000000003220: requires_action, then "
+            "succeeded once the customer completes the challenge.",
+            (raw_pm(card.number), pay("@pm", return_url=RETURN_URL), authenticate("complete")),
+            {"status": "succeeded", "next_action": "redirect_to_url", "events": AUTH_OK}, source="1.11",
+            note="No pm_card_ id: the number goes through POST /v1/payment_methods with the publishable key."))
+    return rows
