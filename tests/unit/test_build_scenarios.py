@@ -7,7 +7,7 @@ import re
 import pytest
 
 from lib.lab import runner_ops, scenarios
-from lib.sandbox.webhooks import KNOWN_EVENT_TYPES
+from lib.sandbox.events import KNOWN_EVENT_TYPES
 from lib.stripe_facts.cards import all_cards
 
 CATALOG = scenarios.catalog()
