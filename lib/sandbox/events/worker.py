@@ -261,11 +261,11 @@ def on_event(ctx: Ctx, event: dict) -> None:
         return  # seeded history is never delivered
     # Endpoints are read from the store itself, not the request's pending writes: no flush per event.
     targets = [ep for ep in endpoints(ctx.engine.store) if ep.get("status") == "enabled" and subscribed(ep, event["type"])]
-    now = ctx.engine.clock()
-    for ep in targets:
-        enqueue(ctx.store, now, event["id"], event["type"], ep["id"])
     event["pending_webhooks"] = len(targets)
     if targets:
+        now = ctx.engine.clock()
+        for ep in targets:
+            enqueue(ctx.store, now, event["id"], event["type"], ep["id"])
         wake(ctx.engine)
 
 
