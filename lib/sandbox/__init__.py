@@ -5,81 +5,38 @@
     client = stripe.StripeClient("sk_test_x", base_addresses={"api": h.url})
     h.stop()
 
-Module map: server.py (HTTP, auth, idempotency), store.py (SQLite), core.py (request context, events,
-jobs), formparse.py (wire format), listing.py (lists, expand), errors.py, resources/* (one module
-per Stripe resource), threeds.py (the challenge page), ledger.py + fees.py + currencies.py (money),
-cards.py (the test-card table), webhooks.py (signed deliveries), seed.py (bulk seeding).
+The outside uses this face (``start_sandbox``, ``open_engine``, ``SandboxHandle``, ``ManualClock``)
+and ``lib.sandbox.seed`` (bulk seeding); ``python -m lib.sandbox serve|seed`` is the CLI.
+
+Module map, bottom layer first (a module imports only from its own layer's lower modules and from
+the layers below it; lib.stripe_facts is the only package outside the sandbox it imports):
+
+1. errors.py (Stripe-shaped errors), ids.py (Stripe-style ids), clock.py (the engine's clock,
+   ManualClock for tests), params.py (validation of request parameters).
+2. storage/ — store.py (SQLite: objects, idempotency, jobs, counters, webhook deliveries),
+   bulkstore.py (write-behind view: a request's writes, the seeder's batches).
+3. engine.py — Ctx (what domain code receives: store, clock, emit, schedule, charge_captured),
+   Engine (store + clock + wiring + the job worker), Wiring (what it runs), private().
+4. events/ — webhooks.py (delivery rules: URLs, signing, backoff, event types, the delivery log),
+   worker.py (the sender and its engine hooks: on_event, start/stop, deliver_due).
+5. resources/ — one module per Stripe resource (balance, balance_transactions, charges,
+   customers, disputes, early_fraud_warnings, events, payment_intents, payment_methods, refunds,
+   tokens, webhook_endpoints) and what they share: listing.py (render, expand, lists), ledger.py
+   (balance transactions, running balance), three_d_secure.py (when to authenticate, next_action).
+   State guards and transitions of PaymentIntents come from lib.stripe_facts.lifecycle.
+6. admin/ — every /_sandbox/* endpoint: health.py, webhook_tools.py, challenge_page.py (3DS page).
+   http/ — headers.py, formparse.py (the wire format), router.py (Route, RouteTable), server.py
+   (auth, CORS, idempotency, API versions, error mapping, one transaction per request).
+   seed/ — plans.py (the mix), seeder.py (a payment through the handlers), parallel.py (several
+   processes), history.py (``seed()``, the entry point).
+7. app.py — the wiring, in one place: every route, job kind, event and charge-captured listener,
+   renderer and engine start/stop hook; open_engine, start_sandbox, SandboxHandle.
+8. __init__.py (this face), __main__.py (the CLI).
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from dataclasses import dataclass
+from .app import SandboxHandle, open_engine, start_sandbox
+from .clock import ManualClock
 
-from .core import Engine
-from .server import SandboxHTTPServer
-from .store import Store
-
-_loaded = False
-
-
-def load_resources() -> None:
-    """Import every resource module so its routes and jobs register (idempotent)."""
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-    import pkgutil
-
-    from . import resources, threeds  # noqa: F401
-
-    for mod in pkgutil.iter_modules(resources.__path__):
-        importlib.import_module(f"{resources.__name__}.{mod.name}")
-    for optional in ("webhooks",):
-        try:
-            importlib.import_module(f"{__name__}.{optional}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{optional}":
-                raise
-    _loaded = True
-
-
-def open_engine(data_dir: str | None = None, memory: bool = False, async_delay: float = 2.0) -> Engine:
-    load_resources()
-    path = None if memory or not data_dir else os.path.join(data_dir, "sandbox.sqlite3")
-    engine = Engine(Store(path), async_delay=async_delay)
-    engine.data_dir = None if path is None else os.path.abspath(data_dir)
-    return engine
-
-
-@dataclass
-class SandboxHandle:
-    url: str
-    port: int
-    data_dir: str | None
-    engine: Engine
-    server: SandboxHTTPServer
-    thread: threading.Thread
-
-    def stats(self) -> dict[str, int]:
-        return self.engine.store.counts()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.engine.stop()
-        self.engine.store.close()
-
-
-def start_sandbox(data_dir: str | None = ".sandbox", memory: bool = False, host: str = "127.0.0.1", port: int = 0,
-                  async_delay: float = 2.0) -> SandboxHandle:
-    """Start the sandbox in this process on a background thread; ``port=0`` picks a free port."""
-    engine = open_engine(data_dir, memory, async_delay)
-    server = SandboxHTTPServer((host, port), engine)
-    actual = server.server_address[1]
-    engine.start()
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-http", daemon=True)
-    thread.start()
-    engine.base_url = f"http://{host}:{actual}"
-    return SandboxHandle(engine.base_url, actual, engine.data_dir, engine, server, thread)
+__all__ = ["ManualClock", "SandboxHandle", "open_engine", "start_sandbox"]

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import time
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     if args.command == "serve":
-        from . import start_sandbox
+        from .app import start_sandbox
 
         handle = start_sandbox(None if args.memory else args.data_dir, args.memory, args.host, args.port,
                                args.async_delay)
@@ -44,9 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         except (KeyboardInterrupt, SystemExit):
             handle.stop()
         return 0
-    from .seed import main as seed_main
+    return seed_command(args)
 
-    return seed_main(args)
+
+def seed_command(args: argparse.Namespace) -> int:
+    """``seed``: fill ``--data-dir`` with ``--payments`` payments over ``--days`` days."""
+    from .app import open_engine
+    from .seed import progress_bar, seed
+
+    engine = open_engine(args.data_dir, async_delay=0)
+    try:
+        started = time.perf_counter()
+        stats = seed(engine, args.payments, args.days, args.seed, progress=progress_bar(), workers=args.workers)
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.store.close()
+    summary = ", ".join(f"{k} {v:,}" for k, v in sorted(stats.items()))
+    print(f"Seeded {args.payments:,} payments over {args.days} days into {args.data_dir} in {elapsed:.1f} s "
+          f"({args.payments / max(elapsed, 1e-9):,.0f} payments/s): {summary}")
+    return 0
 
 
 if __name__ == "__main__":

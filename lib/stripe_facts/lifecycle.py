@@ -189,6 +189,11 @@ def _rows() -> tuple[Transition, ...]:
 
 TRANSITIONS: tuple[Transition, ...] = _rows()
 _TABLE: dict[tuple[PIStatus | None, PIAction], Transition] = {(r.source, r.action): r for r in TRANSITIONS}
+# Where a PaymentIntent stands once the customer passed 3D Secure and the bank did not decline:
+# the targets of the successful authentication rows (the sandbox's challenge page then sends the
+# customer back with ``redirect_status=succeeded``).
+AUTHENTICATED: frozenset[PIStatus] = frozenset(
+    _TABLE[(S.REQUIRES_ACTION, a)].target for a in (A.AUTH_SUCCESS, A.AUTH_SUCCESS_MANUAL, A.AUTH_PROCESSING))
 
 
 def _status(value) -> PIStatus | None:
@@ -337,7 +342,7 @@ _EDGE_LABELS = {
 
 __all__ = [
     "PIStatus", "PIAction", "Transition", "InvalidTransition", "TRANSITIONS", "CANCELABLE", "CONFIRMABLE",
-    "CAPTURABLE", "UPDATABLE_AMOUNT", "STATUS_ORDER", "FLOW_ORDER", "transition", "allowed_actions",
+    "CAPTURABLE", "UPDATABLE_AMOUNT", "AUTHENTICATED", "STATUS_ORDER", "FLOW_ORDER", "transition", "allowed_actions",
     "targets_from", "unexpected_state_message", "mermaid_state_diagram", "graphviz_dot", "DisputeStatus",
     "DisputeReason", "RefundStatus", "RefundReason", "CancellationReason", "DECLINE_EXPLANATIONS",
     "decline_explanation", "LabelledEnum",

@@ -1,29 +1,29 @@
 """Shared helpers for the refund / dispute / balance contract tests.
 
 The sandbox under test runs with ``async_delay=0``: its jobs (settlement, async refunds, disputes)
-run on the engine's worker thread right after the request that scheduled them. ``wait_for_jobs``
-polls until the job table is empty, so a test sees the state after every async transition.
+are due as soon as the request that scheduled them commits. ``run_jobs`` runs them in the test's
+own thread (``engine.run_due_jobs()``, which claims each job once even while the engine's worker
+looks too), so a test sees the state after every async transition without waiting for a thread.
 Events are read from the store directly (newest first there; returned oldest first here).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 import stripe
 
 
-def wait_for_jobs(handle, timeout: float = 5.0) -> None:
-    """Block until no job is pending (bounded); fails the test if jobs keep coming."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if handle.engine.next_job_at() is None:
+def run_jobs(handle, rounds: int = 50) -> None:
+    """Run every due job now, and the jobs those schedule, until none is left; fails the test if
+    jobs keep coming (or one is scheduled in the future: these sandboxes have no async delay)."""
+    engine = handle.engine
+    for _ in range(rounds):
+        if engine.run_due_jobs() == 0 and engine.next_job_at() is None:
             return
-        time.sleep(0.005)
-    pytest.fail(f"sandbox jobs still pending after {timeout}s")
+    pytest.fail(f"sandbox jobs still pending after {rounds} rounds")
 
 
 def pay(client: stripe.StripeClient, pm: str = "pm_card_visa", amount: int = 2000, currency: str = "usd",

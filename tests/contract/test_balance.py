@@ -14,7 +14,7 @@ from tests.contract.money_helpers import (
     balance_matches_ledger,
     error_of,
     pay,
-    wait_for_jobs,
+    run_jobs,
 )
 
 
@@ -49,7 +49,7 @@ def test_retrieve_list_and_filters(stripe_client, sandbox):
 
 def test_dispute_rows_list_by_source(stripe_client, sandbox):
     pi = pay(stripe_client, pm="pm_card_createDispute")
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     [d] = stripe_client.v1.disputes.list(params={"payment_intent": pi.id}).data
     rows = stripe_client.v1.balance_transactions.list(params={"source": d.id}).data
     assert [(t.type, t.reporting_category) for t in rows] == [("adjustment", "dispute")]
@@ -148,7 +148,7 @@ def test_balance_equals_the_sum_of_the_ledger(stripe_client, sandbox):
     pay(stripe_client, pm="pm_card_bypassPending", amount=7000)
     pi = pay(stripe_client, amount=3000)
     stripe_client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 500})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     api, summed = balance_matches_ledger(stripe_client, sandbox)
     assert api == summed
     for txn in all_balance_transactions(sandbox):
@@ -284,8 +284,8 @@ def test_random_sequences_keep_the_ledger_balanced(own_sandbox, seed):
         elif roll < 0.92:
             random_dispute_action(rng, client, handle)
         else:
-            wait_for_jobs(handle)
-    wait_for_jobs(handle)
+            run_jobs(handle)
+    run_jobs(handle)
     check_ledger(handle, client)
     pending = [t for t in all_balance_transactions(handle) if t["status"] == "pending"]
     assert pending == []  # with async_delay=0 everything has settled

@@ -25,7 +25,7 @@ import pytest
 import requests
 import stripe
 
-from lib.sandbox.store import Store
+from lib.sandbox.storage import Store
 
 from .sandbox_http import check_invariants, client, ledger_consistency, objects, sql
 

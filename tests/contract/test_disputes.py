@@ -6,7 +6,7 @@ import pytest
 import stripe
 
 from lib.stripe_facts import fees
-from tests.contract.money_helpers import error_of, event_types, events_for, pay, wait_for_jobs
+from tests.contract.money_helpers import error_of, event_types, events_for, pay, run_jobs
 
 DISPUTE_FIELDS = {"amount", "balance_transactions", "charge", "created", "currency", "enhanced_eligibility_types",
                   "evidence", "evidence_details", "id", "is_charge_refundable", "livemode", "metadata", "object",
@@ -17,7 +17,7 @@ EVIDENCE_FIELDS = 28  # 18 text + 9 file + enhanced_evidence
 def disputed(client, handle, pm: str, amount: int = 2000, **extra):
     """Pay with a dispute card and return (payment intent, its disputes oldest first)."""
     pi = pay(client, pm=pm, amount=amount, **extra)
-    wait_for_jobs(handle)
+    run_jobs(handle)
     return pi, list(reversed(client.v1.disputes.list(params={"payment_intent": pi.id}).data))
 
 
@@ -75,7 +75,7 @@ def test_manual_capture_opens_the_dispute_only_at_capture(stripe_client, sandbox
     pi, disputes = disputed(stripe_client, sandbox, "pm_card_createDispute", capture_method="manual")
     assert disputes == []
     stripe_client.v1.payment_intents.capture(pi.id, params={"amount_to_capture": 1500})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     [d] = stripe_client.v1.disputes.list(params={"charge": pi.latest_charge}).data
     assert d.amount == 1500 and d.balance_transactions[0].amount == -1500
 
@@ -87,7 +87,7 @@ def test_winning_evidence_wins_and_reinstates_funds(stripe_client, sandbox):
     assert updated.status == "under_review"
     assert (updated.evidence_details.submission_count, updated.evidence_details.has_evidence) == (1, True)
     assert updated.evidence.customer_name == "Jenny Rosen"
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     won = stripe_client.v1.disputes.retrieve(d.id)
     assert (won.status, won.is_charge_refundable) == ("won", True)
     withdrawal, reversal = won.balance_transactions
@@ -108,7 +108,7 @@ def test_fee_comes_back_on_a_win_when_configured(stripe_client, sandbox, monkeyp
     monkeypatch.setattr(fees, "REFUND_DISPUTE_FEE_ON_WIN", True)
     _, [d] = disputed(stripe_client, sandbox, "pm_card_createDispute", amount=1000)
     stripe_client.v1.disputes.update(d.id, params={"evidence": {"uncategorized_text": "winning_evidence"}})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     reversal = stripe_client.v1.disputes.retrieve(d.id).balance_transactions[1]
     assert (reversal.amount, reversal.fee, reversal.net) == (1000, -1500, 2500)
 
@@ -116,7 +116,7 @@ def test_fee_comes_back_on_a_win_when_configured(stripe_client, sandbox, monkeyp
 def test_losing_evidence_loses(stripe_client, sandbox):
     pi, [d] = disputed(stripe_client, sandbox, "pm_card_createDisputeProductNotReceived")
     stripe_client.v1.disputes.update(d.id, params={"evidence": {"uncategorized_text": "losing_evidence"}})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     lost = stripe_client.v1.disputes.retrieve(d.id)
     assert (lost.status, lost.is_charge_refundable, len(lost.balance_transactions)) == ("lost", False, 1)
     assert event_types(sandbox, d.id)[-2:] == ["charge.dispute.updated", "charge.dispute.closed"]
@@ -128,7 +128,7 @@ def test_losing_evidence_loses(stripe_client, sandbox):
 def test_plain_evidence_stays_under_review(stripe_client, sandbox):
     _, [d] = disputed(stripe_client, sandbox, "pm_card_createDispute")
     stripe_client.v1.disputes.update(d.id, params={"evidence": {"product_description": "A blue mug"}})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     assert stripe_client.v1.disputes.retrieve(d.id).status == "under_review"
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.disputes.update(d.id, params={"evidence": {"uncategorized_text": "winning_evidence"}})
@@ -142,13 +142,13 @@ def test_staged_evidence_is_not_submitted(stripe_client, sandbox):
                                                             "submit": False})
     assert staged.status == "needs_response"
     assert (staged.evidence_details.has_evidence, staged.evidence_details.submission_count) == (True, 0)
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     assert stripe_client.v1.disputes.retrieve(d.id).status == "needs_response"
     updated = [e for e in events_for(sandbox, d.id) if e["type"] == "charge.dispute.updated"]
     assert updated[0]["data"]["previous_attributes"]["evidence"] == {"uncategorized_text": None}
     submitted = stripe_client.v1.disputes.update(d.id, params={"submit": True})
     assert submitted.status == "under_review" and submitted.evidence_details.submission_count == 1
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     assert stripe_client.v1.disputes.retrieve(d.id).status == "won"
 
 
@@ -169,7 +169,7 @@ def test_inquiry_closes_as_warning_closed(stripe_client, sandbox):
     submitted = stripe_client.v1.disputes.update(lose.id, params={"evidence": {"uncategorized_text":
                                                                                "losing_evidence"}})
     assert submitted.status == "warning_under_review"
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     done = stripe_client.v1.disputes.retrieve(lose.id)
     assert (done.status, done.is_charge_refundable, done.balance_transactions) == ("warning_closed", True, [])
     assert event_types(sandbox, lose.id)[-1] == "charge.dispute.closed"
@@ -180,7 +180,7 @@ def test_inquiry_closes_as_warning_closed(stripe_client, sandbox):
 def test_escalated_inquiry_becomes_a_chargeback(stripe_client, sandbox):
     pi, [d] = disputed(stripe_client, sandbox, "pm_card_createDisputeInquiry", amount=3000)
     stripe_client.v1.disputes.update(d.id, params={"evidence": {"uncategorized_text": "escalate_inquiry_evidence"}})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     esc = stripe_client.v1.disputes.retrieve(d.id)
     assert (esc.status, esc.is_charge_refundable) == ("needs_response", False)
     assert esc.payment_method_details.card.case_type == "chargeback"
@@ -192,7 +192,7 @@ def test_escalated_inquiry_becomes_a_chargeback(stripe_client, sandbox):
     assert exc.value.code == "charge_disputed"
     # Now a chargeback, it can be answered and won like any other.
     stripe_client.v1.disputes.update(d.id, params={"evidence": {"uncategorized_text": "winning_evidence"}})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     assert stripe_client.v1.disputes.retrieve(d.id).status == "won"
 
 
@@ -200,7 +200,7 @@ def test_inquiry_after_a_partial_refund_escalates_for_the_rest(stripe_client, sa
     pi, [d] = disputed(stripe_client, sandbox, "pm_card_createDisputeInquiry", amount=3000)
     stripe_client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 1000})
     stripe_client.v1.disputes.update(d.id, params={"evidence": {"uncategorized_text": "escalate_inquiry_evidence"}})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     esc = stripe_client.v1.disputes.retrieve(d.id)
     assert esc.amount == 2000 and esc.balance_transactions[0].amount == -2000
 
@@ -238,7 +238,7 @@ def test_dispute_list_filters(stripe_client, sandbox):
 
 def test_early_fraud_warning_card(stripe_client, sandbox):
     pi = pay(stripe_client, pm="pm_card_createIssuerFraudRecord")
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     [efw] = stripe_client.v1.radar.early_fraud_warnings.list(params={"payment_intent": pi.id}).data
     assert efw.id.startswith("issfr_") and efw.object == "radar.early_fraud_warning"
     assert {"actionable", "charge", "created", "fraud_type", "id", "livemode", "object"} <= set(efw.to_dict())

@@ -3,6 +3,11 @@
 Webhooks go to a local receiver (tests/contract/webhook_receiver.py); every delivery it gets is
 verified with ``stripe.Webhook.construct_event`` and the endpoint's ``whsec_`` secret. Endpoints
 are deleted after each test, so later tests (and other modules) never deliver to them.
+
+Most delivery tests use ``driven``: a sandbox of the test's own with a ManualClock and no
+background workers, where the test sends what is due (``driven.deliver()``) and moves the clock
+through the retry backoff — no sleeping, and exact retry times. A few run on the session sandbox,
+whose real delivery worker sends on its own (the test then waits for the receiver, bounded).
 """
 
 from __future__ import annotations
@@ -10,11 +15,14 @@ from __future__ import annotations
 import json
 import socket
 import time
+from dataclasses import dataclass
 
 import pytest
 import requests
 import stripe
 
+from lib.sandbox import ManualClock, SandboxHandle, start_sandbox
+from lib.sandbox.events import deliver_due
 from tests.contract.sandbox_http import answer_challenge
 from tests.contract.webhook_receiver import Receiver
 
@@ -25,21 +33,56 @@ def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {KEY}"}
 
 
+@dataclass
+class Driven:
+    handle: SandboxHandle
+    client: stripe.StripeClient
+    clock: ManualClock
+
+    @property
+    def url(self) -> str:
+        return self.handle.url
+
+    def deliver(self) -> int:
+        """Send every delivery due by the clock, in this thread; returns how many attempts were made."""
+        return deliver_due(self.handle.engine)
+
+
 @pytest.fixture
-def endpoints(stripe_client):
-    """Create webhook endpoints; all of them are deleted when the test ends."""
+def driven():
+    """A fresh driven sandbox for each test: nothing queued by another test can come due in it."""
+    clock = ManualClock()
+    handle = start_sandbox(memory=True, async_delay=0, clock=clock, background=False)
+    client = stripe.StripeClient(KEY, base_addresses={"api": handle.url}, max_network_retries=0)
+    yield Driven(handle, client, clock)
+    handle.stop()
+
+
+def _endpoint_maker(client):
     made: list[str] = []
 
     def create(url: str, events: tuple[str, ...] = ("*",), **extra):
-        we = stripe_client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": list(events), **extra})
+        we = client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": list(events), **extra})
         made.append(we.id)
         return we
     yield create
     for we_id in made:
         try:
-            stripe_client.v1.webhook_endpoints.delete(we_id)
+            client.v1.webhook_endpoints.delete(we_id)
         except stripe.InvalidRequestError:
             pass
+
+
+@pytest.fixture
+def endpoints(stripe_client):
+    """Create webhook endpoints on the session sandbox; all of them are deleted when the test ends."""
+    yield from _endpoint_maker(stripe_client)
+
+
+@pytest.fixture
+def driven_endpoints(driven):
+    """The same on the driven sandbox."""
+    yield from _endpoint_maker(driven.client)
 
 
 def pay(client, pm="pm_card_visa", **extra):
@@ -196,10 +239,11 @@ def test_types_pagination_forward_and_backward(stripe_client):
     assert [e.id for e in back.data] == full[:2]
 
 
-def test_created_filter_and_plain_pagination(stripe_client):
+def test_created_filter_and_plain_pagination(driven):
+    stripe_client = driven.client
     pay(stripe_client)
-    time.sleep(1.05)
-    boundary = now()
+    driven.clock.advance(1)  # the next second: events carry whole seconds
+    boundary = int(driven.clock())
     pi = pay(stripe_client)
     after = stripe_client.v1.events.list(params={"created": {"gte": boundary}, "limit": 100}).data
     assert after and all(e.created >= boundary for e in after)
@@ -305,13 +349,13 @@ def test_every_delivery_is_signed_and_verifies(stripe_client, sandbox, endpoints
                                            "whsec_not_the_right_secret")
 
 
-def test_only_subscribed_types_in_creation_order(stripe_client, sandbox, endpoints):
+def test_only_subscribed_types_in_creation_order(driven, driven_endpoints):
     with Receiver() as rx:
-        we = endpoints(rx.url, ("payment_intent.created", "payment_intent.succeeded"))
-        pis = [pay(stripe_client, amount=1000 + i) for i in range(4)]
-        received = rx.wait_for(8)
-        time.sleep(0.2)
-        events = verify_all(rx.received(), we.secret)
+        we = driven_endpoints(rx.url, ("payment_intent.created", "payment_intent.succeeded"))
+        pis = [pay(driven.client, amount=1000 + i) for i in range(4)]
+        assert driven.deliver() == 8
+        received = rx.received()
+        events = verify_all(received, we.secret)
         assert {e.type for e in events} == {"payment_intent.created", "payment_intent.succeeded"}
         mine = [(e.data.object.id, e.type) for e in events if e.data.object.id in {p.id for p in pis}]
         expected = [(p.id, t) for p in pis for t in ("payment_intent.created", "payment_intent.succeeded")]
@@ -319,64 +363,76 @@ def test_only_subscribed_types_in_creation_order(stripe_client, sandbox, endpoin
         assert len(received) >= 8
 
 
-def test_failing_receiver_is_retried_and_logged(stripe_client, sandbox, endpoints):
+def test_failing_receiver_is_retried_and_logged(driven, driven_endpoints):
+    stripe_client = driven.client
     with Receiver(statuses=[500]) as rx:
-        we = endpoints(rx.url, ("payment_intent.created",))
+        we = driven_endpoints(rx.url, ("payment_intent.created",))
         pi = stripe_client.v1.payment_intents.create(params={"amount": 700, "currency": "usd"})
-        received = rx.wait_for(2)
+        assert driven.deliver() == 1  # the first attempt; its retry is not due yet
+        driven.clock.advance(0.19)
+        assert driven.deliver() == 0
+        driven.clock.advance(0.01)  # backoff: max(0.2, async_delay) * 4**0
+        assert driven.deliver() == 1
+        received = rx.received()
         events = verify_all(received, we.secret)
         assert [e.id for e in events][0] == events[1].id and events[0].type == "payment_intent.created"
-        assert [d.answered for d in received[:2]] == [500, 200]
-        rows = wait_log(sandbox, lambda r: len(r) >= 2 and r[0]["status"] == "succeeded", endpoint=we.id)
+        assert [d.answered for d in received] == [500, 200]
+        rows = deliveries(driven, endpoint=we.id)
         first, second = rows[-1], rows[-2]
         assert (first["attempt"], first["status"], first["http_status"]) == (1, "failed", 500)
-        assert "500" in first["error"] and first["next_at"] >= first["attempted_at"]
+        assert "500" in first["error"] and first["next_at"] == pytest.approx(first["attempted_at"] + 0.2)
         assert (second["attempt"], second["status"], second["http_status"], second["error"]) == (
             2, "succeeded", 200, None)
-        assert second["attempted_at"] - first["attempted_at"] >= 0.15  # backoff: max(0.2, async_delay) * 4**0
+        assert second["attempted_at"] - first["attempted_at"] == pytest.approx(0.2)
         assert all(r["event_id"] == events[0].id and isinstance(r["latency_ms"], float) for r in (first, second))
-        by_event = deliveries(sandbox, event=events[0].id)
+        by_event = deliveries(driven, event=events[0].id)
         assert [r["id"] for r in by_event] == [second["id"], first["id"]]
         assert events[0].data.object.id == pi.id
         assert stripe_client.v1.events.retrieve(events[0].id).pending_webhooks == 0
 
 
-def test_unreachable_endpoint_gets_three_retries_then_stops(stripe_client, sandbox, endpoints):
+def test_unreachable_endpoint_gets_three_retries_then_stops(driven, driven_endpoints):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    we = endpoints(f"http://127.0.0.1:{port}/nobody", ("payment_intent.created",))
-    stripe_client.v1.payment_intents.create(params={"amount": 700, "currency": "usd"})
-    rows = wait_log(sandbox, lambda r: len(r) == 4 and r[0]["status"] == "failed", timeout=15, endpoint=we.id)
+    we = driven_endpoints(f"http://127.0.0.1:{port}/nobody", ("payment_intent.created",))
+    driven.client.v1.payment_intents.create(params={"amount": 700, "currency": "usd"})
+    assert driven.deliver() == 1
+    for backoff in (0.2, 0.8, 3.2):  # max(0.2, async_delay) * 4 ** (n - 1)
+        driven.clock.advance(backoff)
+        assert driven.deliver() == 1
+    rows = deliveries(driven, endpoint=we.id)
     assert [r["attempt"] for r in reversed(rows)] == [1, 2, 3, 4]
     assert all(r["status"] == "failed" and r["http_status"] is None and "refused" in r["error"].lower()
                for r in rows)
     gaps = [b["attempted_at"] - a["attempted_at"] for a, b in zip(reversed(rows[1:]), reversed(rows[:-1]))]
-    assert gaps[0] >= 0.15 and gaps[1] >= 0.7 and gaps[2] >= 3.0  # 0.2, 0.8, 3.2 s
+    assert gaps == pytest.approx([0.2, 0.8, 3.2])
     assert rows[0]["next_at"] is None  # no fifth attempt
-    time.sleep(0.3)
-    assert len(deliveries(sandbox, endpoint=we.id)) == 4
-    assert stripe_client.v1.events.retrieve(rows[0]["event_id"]).pending_webhooks == 1
+    driven.clock.advance(3600)
+    assert driven.deliver() == 0
+    assert len(deliveries(driven, endpoint=we.id)) == 4
+    assert driven.client.v1.events.retrieve(rows[0]["event_id"]).pending_webhooks == 1
 
 
-def test_pending_webhooks_counts_endpoints_not_yet_delivered(stripe_client, sandbox, endpoints):
+def test_pending_webhooks_counts_endpoints_not_yet_delivered(driven, driven_endpoints):
     with Receiver(statuses=[500, 500, 500, 500]) as bad, Receiver() as good:
-        ok = endpoints(good.url, ("payment_intent.created",))
-        endpoints(bad.url, ("payment_intent.created",))
-        pi = stripe_client.v1.payment_intents.create(params={"amount": 900, "currency": "usd"})
-        event = next(e for e in verify_all(good.wait_for(1), ok.secret) if e.data.object.id == pi.id)
+        ok = driven_endpoints(good.url, ("payment_intent.created",))
+        driven_endpoints(bad.url, ("payment_intent.created",))
+        pi = driven.client.v1.payment_intents.create(params={"amount": 900, "currency": "usd"})
+        assert driven.deliver() == 2
+        event = next(e for e in verify_all(good.received(), ok.secret) if e.data.object.id == pi.id)
         assert event.pending_webhooks == 2
-        wait_log(sandbox, lambda r: r and r[0]["status"] == "succeeded", endpoint=ok.id)
-        assert stripe_client.v1.events.retrieve(event.id).pending_webhooks == 1
+        assert [r["status"] for r in deliveries(driven, endpoint=ok.id)] == ["succeeded"]
+        assert driven.client.v1.events.retrieve(event.id).pending_webhooks == 1
 
 
-def test_disabled_endpoint_receives_nothing(stripe_client, sandbox, endpoints):
+def test_disabled_endpoint_receives_nothing(driven, driven_endpoints):
     with Receiver() as rx:
-        we = endpoints(rx.url)
-        stripe_client.v1.webhook_endpoints.update(we.id, params={"disabled": True})
-        pay(stripe_client)
-        time.sleep(0.5)
-        assert rx.received() == [] and deliveries(sandbox, endpoint=we.id) == []
+        we = driven_endpoints(rx.url)
+        driven.client.v1.webhook_endpoints.update(we.id, params={"disabled": True})
+        pay(driven.client)
+        assert driven.deliver() == 0
+        assert rx.received() == [] and deliveries(driven, endpoint=we.id) == []
 
 
 def test_resend_an_event(stripe_client, sandbox, endpoints):
@@ -399,15 +455,19 @@ def test_resend_an_event(stripe_client, sandbox, endpoints):
         assert missing.status_code == 404
 
 
-def test_delivery_body_is_the_raw_signed_event_json(stripe_client, sandbox, endpoints):
+def test_delivery_body_is_the_raw_signed_event_json(driven, driven_endpoints):
+    sandbox = driven
     with Receiver() as rx:
-        we = endpoints(rx.url, ("payment_intent.created",))
-        stripe_client.v1.payment_intents.create(params={"amount": 650, "currency": "usd"})
-        d = rx.wait_for(1)[0]
+        we = driven_endpoints(rx.url, ("payment_intent.created",))
+        driven.client.v1.payment_intents.create(params={"amount": 650, "currency": "usd"})
+        driven.clock.advance(7)
+        assert driven.deliver() == 1
+        d = rx.received()[0]
         body = json.loads(d.body)
         assert body["object"] == "event" and body["type"] == "payment_intent.created"
         assert not any(k.startswith("_") for k in body) and not any(k.startswith("_") for k in body["data"]["object"])
         t = int(d.headers["Stripe-Signature"].split(",")[0][2:])
+        assert t == int(driven.clock())  # signed when sent, by the sandbox's clock
         assert abs(t - time.time()) < 30
         sig = stripe.WebhookSignature._compute_signature(f"{t}.{d.body.decode()}", we.secret)
         assert d.headers["Stripe-Signature"] == f"t={t},v1={sig}"

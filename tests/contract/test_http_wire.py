@@ -1,4 +1,4 @@
-"""The server's own request-head reader (lib/sandbox/http_headers.py) over raw sockets: header
+"""The server's own request-head reader (lib/sandbox/http/headers.py) over raw sockets: header
 names in any case, folding, limits, keep-alive and Expect: 100-continue, HTTP/1.0 and odd request
 lines answered with Stripe-shaped errors."""
 
@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from lib.sandbox.http_headers import MAX_HEADERS, Headers, read_headers
+from lib.sandbox.http.headers import MAX_HEADERS, Headers, read_headers
 from tests.contract.test_errors import _raw_socket
 
 

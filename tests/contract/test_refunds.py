@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.contract.money_helpers import error_of, event_types, events_for, pay, raw, wait_for_jobs
+from tests.contract.money_helpers import error_of, event_types, events_for, pay, raw, run_jobs
 from tests.reference import fixtures
 
 
@@ -73,7 +73,7 @@ def test_refund_balance_transaction(stripe_client, sandbox):
     assert txn.fee_details == [] and txn.source == refund.id and txn.currency == "usd"
     assert txn.description == "REFUND FOR CHARGE (Blue mug)"
     assert txn.exchange_rate is None
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     assert stripe_client.v1.balance_transactions.retrieve(txn.id).status == "available"
 
 
@@ -202,7 +202,7 @@ def test_payment_intent_without_a_charge(stripe_client):
 
 def test_charged_back_charge_is_refused(stripe_client, sandbox):
     pi = pay(stripe_client, pm="pm_card_createDispute")
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.refunds.create(params={"payment_intent": pi.id})
     assert exc.value.code == "charge_disputed"
@@ -285,7 +285,7 @@ def test_pending_refund_card_settles_later(stripe_client, sandbox):
     refund = stripe_client.v1.refunds.create(params={"charge": pi.latest_charge})
     assert (refund.status, refund.pending_reason) == ("pending", "processing")
     assert stripe_client.v1.charges.retrieve(pi.latest_charge).amount_refunded == 2400  # committed while pending
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     settled = stripe_client.v1.refunds.retrieve(refund.id)
     assert settled.status == "succeeded" and "pending_reason" not in settled.to_dict()
     assert settled.destination_details.card.reference_status == "available"
@@ -298,7 +298,7 @@ def test_failing_refund_card_fails_later_and_gives_the_money_back(stripe_client,
     pi = pay(stripe_client, pm="pm_card_refundFail", amount=3100)
     refund = stripe_client.v1.refunds.create(params={"charge": pi.latest_charge, "amount": 1100})
     assert refund.status == "succeeded"
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     failed = stripe_client.v1.refunds.retrieve(refund.id)
     assert (failed.status, failed.failure_reason) == ("failed", "expired_or_canceled_card")
     back = stripe_client.v1.balance_transactions.retrieve(failed.failure_balance_transaction)

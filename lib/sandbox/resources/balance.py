@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from lib.stripe_facts import currencies
 
-from .. import formparse as fp
-from ..core import Ctx
-from ..ledger import balance_totals
-from ..router import route
+from .. import params as fp
+from ..engine import Ctx
+from .ledger import balance_totals
 
 
-@route("GET", "/v1/balance")
 def retrieve(ctx: Ctx, params: dict) -> dict:
     fp.validate(params, fp.EXPAND)
     totals = balance_totals(ctx)

@@ -29,11 +29,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from lib.stripe_facts import currencies
 
-from .. import formparse as fp
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import NotFound
-from ..listing import list_response, render
-from ..router import route
+from .listing import list_response, render
 
 
 def charge_bt(ctx: Ctx, charge: dict) -> dict | None:
@@ -64,7 +63,6 @@ def settle_share(ctx: Ctx, charge: dict, amount: int, *, already_out: int,
 LIST_EXTRA = {"type": fp.string(100), "source": fp.string(255), "currency": fp.currency, "payout": fp.string(255)}
 
 
-@route("GET", "/v1/balance_transactions/{txn}")
 def retrieve(ctx: Ctx, params: dict, txn: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     obj = ctx.store.get(txn, "balance_transaction")
@@ -73,7 +71,6 @@ def retrieve(ctx: Ctx, params: dict, txn: str) -> dict:
     return render(ctx, obj, p.get("expand"))
 
 
-@route("GET", "/v1/balance_transactions")
 def list_(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, {**fp.LIST_PARAMS, **LIST_EXTRA})
     filters = {k: p[k] for k in ("type", "source", "currency") if k in p}

@@ -1,7 +1,7 @@
 """Charges: one per confirmation attempt (succeeded or failed), plus the legacy Charges API.
 
 ``attempt`` is the processor: given a card and an amount it decides the outcome from the test-card
-table (cards.py), writes the Charge and, when money moves, its balance transaction.
+table (lib.stripe_facts.cards), writes the Charge and, when money moves, its balance transaction.
 The legacy ``POST /v1/charges`` (``source=tok_…``) exists so the app can contrast it with
 PaymentIntents: it cannot do 3-D Secure, so a card that needs authentication fails there with
 ``authentication_required``.
@@ -12,13 +12,13 @@ from __future__ import annotations
 from lib.stripe_facts import cards, currencies
 from lib.stripe_facts.cards import Decline
 
-from .. import formparse as fp
-from .. import hooks, ledger
-from ..core import Ctx, private
+from .. import params as fp
+from ..engine import Ctx, private
 from ..errors import CardError, InvalidRequest, NotFound
 from ..ids import body_of, new_id
-from ..listing import RENDER_HOOKS, RENDER_MANY, list_response, render, sub_list
-from ..router import route
+from . import ledger
+from .listing import list_response, render, sub_list
+from .payment_methods import card_of, from_magic_id
 
 AUTH_REQUIRED = Decline("authentication_required", "authentication_required", None,
                         "Your card was declined. This transaction requires authentication.")
@@ -131,12 +131,13 @@ def get_charge(ctx: Ctx, charge_id: str, param: str = "id") -> dict:
     return ch
 
 
-def _render_refunds(ctx: Ctx, out: dict) -> None:
+def render_refunds(ctx: Ctx, out: dict) -> None:
+    """Renderer: ``charge.refunds``, the charge's refunds as a list (not stored with the charge)."""
     out["refunds"] = sub_list(ctx, "refund", f"/v1/charges/{out['id']}/refunds", {"charge": out["id"]})
 
 
-def _render_refunds_many(ctx: Ctx, outs: list[dict]) -> None:
-    """charge.refunds for a whole list page in one query (same lists as _render_refunds)."""
+def render_refunds_page(ctx: Ctx, outs: list[dict]) -> None:
+    """Page renderer: charge.refunds for a whole list page in one query (same lists as render_refunds)."""
     found = ctx.store.list_for("refund", "charge", [o["id"] for o in outs])
     for out in outs:
         refunds = found.get(out["id"], [])
@@ -144,18 +145,13 @@ def _render_refunds_many(ctx: Ctx, outs: list[dict]) -> None:
                           "has_more": len(refunds) > 10, "url": f"/v1/charges/{out['id']}/refunds"}
 
 
-RENDER_HOOKS["charge"] = _render_refunds
-RENDER_MANY["charge"] = _render_refunds_many
-
 
 # --- endpoints ---------------------------------------------------------------------------------
-@route("GET", "/v1/charges/{cid}")
 def retrieve(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, get_charge(ctx, cid), p.get("expand"))
 
 
-@route("POST", "/v1/charges/{cid}")
 def update(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, {"metadata": fp.metadata, "description": fp.string(1000, blank=True),
                              "receipt_email": fp.string(512, blank=True), "fraud_details": fp.hash_any,
@@ -173,14 +169,12 @@ def update(ctx: Ctx, params: dict, cid: str) -> dict:
     return render(ctx, ch, p.get("expand"))
 
 
-@route("GET", "/v1/charges")
 def list_(ctx: Ctx, params: dict) -> dict:
     extra = {"payment_intent": fp.string(255), "customer": fp.string(255), "transfer_group": fp.string(255)}
     filters = {k: params[k] for k in ("payment_intent", "customer") if isinstance(params.get(k), str)}
     return list_response(ctx, "charge", "/v1/charges", params, extra, filters)
 
 
-@route("POST", "/v1/charges/{cid}/capture")
 def capture_legacy(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, {"amount": fp.integer(1), **fp.EXPAND})
     ch = get_charge(ctx, cid)
@@ -198,7 +192,7 @@ def capture_legacy(ctx: Ctx, params: dict, cid: str) -> dict:
                              param="amount")
     capture_charge(ctx, ch, amount)
     ctx.emit("charge.captured", ch)
-    hooks.charge_captured(ctx, ch, cards.card_for_number(ch["_card"]))
+    ctx.charge_captured(ch, cards.card_for_number(ch["_card"]))
     return render(ctx, ch, p.get("expand"))
 
 
@@ -207,11 +201,8 @@ LEGACY = {"amount": fp.integer(1), "currency": fp.currency, "source": fp.string(
           "receipt_email": fp.string(512), "statement_descriptor": fp.string(22), **fp.EXPAND}
 
 
-@route("POST", "/v1/charges")
 def create_legacy(ctx: Ctx, params: dict) -> dict:
     """The pre-2019 Charges API: one synchronous call, no authentication step possible."""
-    from .payment_methods import card_of, from_magic_id
-
     p = fp.validate(params, LEGACY, required=("amount", "currency"))
     if "source" not in p and "customer" not in p:
         raise InvalidRequest("Must provide source or customer.", code="parameter_missing", param="source")
@@ -237,5 +228,5 @@ def create_legacy(ctx: Ctx, params: dict) -> dict:
         raise card_error(failed, charge=charge["id"])
     ctx.emit("charge.succeeded", charge)
     if charge["captured"]:
-        hooks.charge_captured(ctx, charge, card)
+        ctx.charge_captured(charge, card)
     return render(ctx, charge, p.get("expand"))

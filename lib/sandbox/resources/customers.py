@@ -1,13 +1,15 @@
-"""Customers: create, retrieve, update, list, delete (deleted ones stay retrievable as stubs)."""
+"""Customers: create, retrieve, update, list, delete (deleted ones stay retrievable as stubs), and
+their payment methods: attach (POST /v1/payment_methods/{pm}/attach, or ``payment_method`` at
+creation) and GET /v1/customers/{id}/payment_methods."""
 
 from __future__ import annotations
 
-from .. import formparse as fp
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import NotFound
 from ..ids import new_id, random_body
-from ..listing import list_response, render
-from ..router import route
+from . import payment_methods
+from .listing import list_response, render
 
 FIELDS = {
     "email": fp.string(512, blank=True), "name": fp.string(256, blank=True), "description": fp.string(350, blank=True),
@@ -41,17 +43,14 @@ def new_customer(ctx: Ctx, p: dict) -> dict:
     return cus
 
 
-@route("POST", "/v1/customers")
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, FIELDS)
     cus = new_customer(ctx, p)
     if p.get("payment_method"):
-        from .payment_methods import attach_to
-        attach_to(ctx, p["payment_method"], cus["id"])
+        attach_payment_method(ctx, p["payment_method"], cus["id"])
     return render(ctx, cus, p.get("expand"))
 
 
-@route("GET", "/v1/customers/{cid}")
 def retrieve(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     obj = ctx.store.get(cid, "customer")
@@ -62,7 +61,6 @@ def retrieve(ctx: Ctx, params: dict, cid: str) -> dict:
     return render(ctx, obj, p.get("expand"))
 
 
-@route("POST", "/v1/customers/{cid}")
 def update(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, {k: v for k, v in FIELDS.items() if k != "payment_method"})
     cus = get_customer(ctx, cid)
@@ -90,7 +88,6 @@ def update(ctx: Ctx, params: dict, cid: str) -> dict:
     return render(ctx, cus, p.get("expand"))
 
 
-@route("DELETE", "/v1/customers/{cid}")
 def delete(ctx: Ctx, params: dict, cid: str) -> dict:
     cus = get_customer(ctx, cid)
     cus["deleted"] = True
@@ -99,6 +96,27 @@ def delete(ctx: Ctx, params: dict, cid: str) -> dict:
     return {"id": cid, "object": "customer", "deleted": True}
 
 
-@route("GET", "/v1/customers")
 def list_(ctx: Ctx, params: dict) -> dict:
     return list_response(ctx, "customer", "/v1/customers", params, exclude_status="deleted")
+
+
+# --- a customer's payment methods --------------------------------------------------------------
+def attach_payment_method(ctx: Ctx, pm_id: str, customer_id: str) -> dict:
+    pm = payment_methods.resolve(ctx, pm_id)
+    get_customer(ctx, customer_id, "customer")
+    return payment_methods.attach_to(ctx, pm, customer_id)
+
+
+def attach(ctx: Ctx, params: dict, pm_id: str) -> dict:
+    """POST /v1/payment_methods/{pm_id}/attach"""
+    p = fp.validate(params, {"customer": fp.string(255), **fp.EXPAND}, required=("customer",))
+    return render(ctx, attach_payment_method(ctx, pm_id, p["customer"]), p.get("expand"))
+
+
+def list_payment_methods(ctx: Ctx, params: dict, cid: str) -> dict:
+    """GET /v1/customers/{cid}/payment_methods"""
+    get_customer(ctx, cid)
+    params = dict(params)
+    params.pop("type", None)
+    return list_response(ctx, "payment_method", f"/v1/customers/{cid}/payment_methods", params,
+                         filters={"customer": cid})

@@ -1,7 +1,7 @@
 """Disputes: opened by the dispute test cards, then evidence, close, and the magic outcomes.
 
-TEST_MODE.md §1.8 and §4. A ``hooks.CHARGE_CAPTURED`` listener schedules, for a card with
-``TestCard.dispute`` set, one job per entry of ``cards.dispute_plan(card)`` (weight 0.5; the second
+TEST_MODE.md §1.8 and §4. A charge-captured listener (``on_charge_captured``, wired in app.py)
+schedules, for a card with ``TestCard.dispute`` set, one job per entry of ``cards.dispute_plan(card)`` (weight 0.5; the second
 of "multiple" at 0.6), so disputes open about a second after the capture, as observed (§4.1); under
 manual capture nothing happens until the capture.
 
@@ -38,15 +38,14 @@ from __future__ import annotations
 
 from lib.stripe_facts import cards, fees
 
-from .. import formparse as fp
-from .. import hooks, ledger
-from ..core import Ctx, job, private
+from .. import params as fp
+from ..engine import Ctx, private
 from ..errors import InvalidRequest, NotFound
 from ..ids import body_of, new_id
-from ..listing import RENDER_HOOKS, list_response, render
-from ..router import route
+from . import ledger
 from .balance_transactions import settle_share
 from .charges import get_charge
+from .listing import list_response, render
 from .refunds import fail_pending_refunds
 
 TEXT_EVIDENCE = ("access_activity_log", "billing_address", "cancellation_policy_disclosure", "cancellation_rebuttal",
@@ -82,24 +81,19 @@ def _emit(ctx: Ctx, event_type: str, dispute: dict, previous: dict | None = None
     ctx.emit(event_type, render(ctx, dispute), previous)
 
 
-def _render_dispute(ctx: Ctx, out: dict) -> None:
+def render_balance_transactions(ctx: Ctx, out: dict) -> None:
+    """Renderer: a dispute shows its balance transactions expanded, as Stripe's does."""
     out["balance_transactions"] = [
         private(txn) for txn in (ctx.store.get(t, "balance_transaction") for t in out.get("balance_transactions", []))
         if txn is not None]
 
 
-RENDER_HOOKS["dispute"] = _render_dispute
-
 
 # --- opening -----------------------------------------------------------------------------------
-def _on_capture(ctx: Ctx, charge: dict, card: cards.TestCard) -> None:
+def on_charge_captured(ctx: Ctx, charge: dict, card: cards.TestCard) -> None:
+    """Charge-captured listener: a dispute card's disputes open a little later (job ``dispute.open``)."""
     for index, _ in enumerate(cards.dispute_plan(card)):
         ctx.schedule(0.5 + 0.1 * index, "dispute.open", {"charge": charge["id"], "index": index})
-    if card.early_fraud_warning:
-        ctx.schedule(0.5, "radar.early_fraud_warning.create", {"charge": charge["id"]})
-
-
-hooks.CHARGE_CAPTURED.append(_on_capture)
 
 
 def _withdraw(ctx: Ctx, dispute: dict, charge: dict) -> dict:
@@ -118,8 +112,8 @@ def _withdraw(ctx: Ctx, dispute: dict, charge: dict) -> dict:
     return txn
 
 
-@job("dispute.open")
 def open_dispute(ctx: Ctx, payload: dict) -> dict | None:
+    """Job ``dispute.open``: entry ``index`` of the card's dispute plan opens on the charge."""
     charge = ctx.store.get(payload["charge"], "charge")
     if charge is None:
         return None
@@ -201,8 +195,8 @@ def _escalate(ctx: Ctx, dispute: dict) -> None:
     _emit(ctx, "charge.dispute.funds_withdrawn", dispute)
 
 
-@job("dispute.settle")
 def settle(ctx: Ctx, payload: dict) -> None:
+    """Job ``dispute.settle``: the outcome the evidence asked for (won, lost, escalated)."""
     dispute = ctx.store.get(payload["dispute"], "dispute")
     if dispute is None or dispute["status"] not in ("under_review", "warning_under_review"):
         return  # closed or changed meanwhile
@@ -218,13 +212,11 @@ MAGIC = {"winning_evidence": "won", "losing_evidence": "lost", "escalate_inquiry
 
 
 # --- endpoints ---------------------------------------------------------------------------------
-@route("GET", "/v1/disputes/{did}")
 def retrieve(ctx: Ctx, params: dict, did: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, get_dispute(ctx, did), p.get("expand"))
 
 
-@route("POST", "/v1/disputes/{did}")
 def update(ctx: Ctx, params: dict, did: str) -> dict:
     p = fp.validate(params, UPDATE)
     dispute = get_dispute(ctx, did)
@@ -264,7 +256,6 @@ def update(ctx: Ctx, params: dict, did: str) -> dict:
     return render(ctx, dispute, p.get("expand"))
 
 
-@route("POST", "/v1/disputes/{did}/close")
 def close(ctx: Ctx, params: dict, did: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     dispute = get_dispute(ctx, did)
@@ -277,7 +268,6 @@ def close(ctx: Ctx, params: dict, did: str) -> dict:
 LIST_EXTRA = {"charge": fp.string(255), "payment_intent": fp.string(255)}
 
 
-@route("GET", "/v1/disputes")
 def list_(ctx: Ctx, params: dict) -> dict:
     filters = {k: params[k] for k in LIST_EXTRA if isinstance(params.get(k), str)}
     return list_response(ctx, "dispute", "/v1/disputes", params, LIST_EXTRA, filters)

@@ -1,11 +1,11 @@
 """Events: GET /v1/events (filters ``type``, ``types[]``, ``created``) and GET /v1/events/{id}.
 
-Events are written by ``Ctx.emit`` (core.py) in the transaction that changed the object, so a list
+Events are written by ``Ctx.emit`` (engine.py) in the transaction that changed the object, so a list
 never shows an event for a change that was rolled back. Newest first, Stripe cursor pagination;
 events emitted in one request share a ``created`` second and keep their emission order through the
 rowid tie-break (a page lists them last-emitted first, as Stripe does).
 
-Index use (store.py keeps ``type`` in an indexed column, index ``(kind, type, created)``):
+Index use (storage/store.py keeps ``type`` in an indexed column, index ``(kind, type, created)``):
 
 * no type filter, or one exact ``type``: one ordered index range (``Store.list``);
 * ``types[]`` (up to 20 names) or a wildcard ``type`` such as ``charge.*`` or ``*.succeeded``:
@@ -25,12 +25,11 @@ from __future__ import annotations
 import json
 import re
 
-from .. import formparse as fp
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import InvalidRequest, NotFound
-from ..listing import list_params, list_response, render
-from ..router import route
-from ..store import Store
+from ..storage.store import Store
+from .listing import list_params, list_response, render
 
 MAX_TYPES = 20
 EXTRA = {"type": fp.string(255), "types": fp.string_list, **fp.EXPAND}
@@ -99,7 +98,6 @@ def _types_filter(ctx: Ctx, p: dict) -> list[str] | None:
     return None
 
 
-@route("GET", "/v1/events")
 def list_(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, list_params(EXTRA))
     types = _types_filter(ctx, p)
@@ -119,7 +117,6 @@ def list_(ctx: Ctx, params: dict) -> dict:
             "url": "/v1/events"}
 
 
-@route("GET", "/v1/events/{evt_id}")
 def retrieve(ctx: Ctx, params: dict, evt_id: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, get_event(ctx, evt_id), p.get("expand"))

@@ -10,17 +10,27 @@ from __future__ import annotations
 import secrets
 
 from lib.stripe_facts import cards, currencies
-from lib.stripe_facts.lifecycle import CONFIRMABLE, PIAction, PIStatus, transition
+from lib.stripe_facts.lifecycle import (
+    CANCELABLE,
+    CAPTURABLE,
+    CONFIRMABLE,
+    STATUS_ORDER,
+    UPDATABLE_AMOUNT,
+    PIAction,
+    PIStatus,
+    allowed_actions,
+    transition,
+    unexpected_state_message,
+)
 
-from .. import formparse as fp
-from .. import hooks
-from ..core import Ctx, private
+from .. import params as fp
+from ..engine import Ctx, private
 from ..errors import InvalidRequest, NotFound, StripeError, unexpected_state
 from ..ids import new_id
-from ..listing import list_response, render
-from ..router import route
 from . import charges, payment_methods
+from . import three_d_secure as tds
 from .customers import get_customer
+from .listing import list_response, render
 
 CONFIRM = {
     "payment_method": fp.string(255), "return_url": fp.string(2048), "off_session": fp.boolean,
@@ -65,20 +75,22 @@ def move(ctx: Ctx, pi: dict, action: PIAction, charge: dict | None = None) -> No
     """Apply a lifecycle transition and emit its events, in the table's order."""
     tr = transition(PIStatus(pi["status"]) if pi.get("status") else None, action)
     pi["status"] = str(tr.target)
-    ctx.store.update(pi) if action not in (PIAction.CREATE, PIAction.CREATE_WITH_PM) else ctx.store.insert(pi)
+    ctx.store.insert(pi) if tr.source is None else ctx.store.update(pi)
     if charge is not None:
         ctx.store.update(charge)
     for event in tr.events:
         ctx.emit(event, charge if event.startswith("charge.") and charge is not None else pi)
 
 
-PAST = {"cancel": "canceled", "capture": "captured"}
+def _state_error(pi: dict, verb: str, allowed: frozenset[PIStatus]) -> StripeError:
+    """Stripe's payment_intent_unexpected_state error for ``verb`` on ``pi`` (allowed: the table's set)."""
+    return unexpected_state(unexpected_state_message(verb, pi["status"], allowed), payment_intent=private(pi))
 
 
-def _state_error(pi: dict, verb: str, allowed: tuple[str, ...]) -> StripeError:
-    return unexpected_state(f"You cannot {verb} this PaymentIntent because it has a status of {pi['status']}. "
-                            f"Only a PaymentIntent with one of the following statuses may be {PAST[verb]}: "
-                            f"{', '.join(allowed)}.", payment_intent=private(pi))
+def _listed(statuses: frozenset[PIStatus]) -> str:
+    """``a, b or c`` in Stripe's order (STATUS_ORDER)."""
+    names = [s.value for s in STATUS_ORDER if s in statuses]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def new_pi(ctx: Ctx, p: dict) -> dict:
@@ -105,34 +117,12 @@ def new_pi(ctx: Ctx, p: dict) -> dict:
     }
 
 
-def _requested_3ds(p: dict, pi: dict) -> str:
-    opts = p.get("payment_method_options") or {}
-    card_opts = opts.get("card") if isinstance(opts, dict) else None
-    value = card_opts.get("request_three_d_secure") if isinstance(card_opts, dict) else None
-    if value in ("any", "challenge", "automatic"):
-        pi["payment_method_options"]["card"]["request_three_d_secure"] = value
-    return pi["payment_method_options"]["card"]["request_three_d_secure"]
-
-
-def needs_authentication(card: cards.TestCard, pm: dict, requested: str, off_session: bool) -> bool:
-    mode = card.three_ds
-    if mode == "required":
-        return True
-    if mode == "required_on_setup":
-        return not (off_session and pm.get("_setup_off_session"))
-    if mode == "setup_off_session":
-        return not off_session
-    if mode == "optional":
-        return requested in ("any", "challenge")
-    return False
-
-
 def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
     """Confirm ``pi`` with the params of a create-with-confirm or a confirm call."""
     if pi["status"] not in CONFIRMABLE:
         raise unexpected_state(f"This PaymentIntent's status is {pi['status']}, so it cannot be confirmed. Only a "
-                               "PaymentIntent with status requires_payment_method, requires_confirmation or "
-                               "requires_action can be confirmed.", payment_intent=private(pi))
+                               f"PaymentIntent with status {_listed(CONFIRMABLE)} can be confirmed.",
+                               payment_intent=private(pi))
     pi["next_action"] = None
     for key in ("setup_future_usage", "receipt_email", "capture_method", "shipping"):
         if key in p:
@@ -156,17 +146,16 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
     off_session = bool(p.get("off_session"))
     pi["last_payment_error"] = None
     pi["_off_session"] = off_session
-    requested = _requested_3ds(p, pi)
+    requested = tds.requested(p, pi)
     lookup_fails = card.three_ds_lookup_error and (card.three_ds == "required" or requested in ("any", "challenge"))
     if lookup_fails:
         return _charge(ctx, pi, pm, card, three_ds="processing_error", decline=card.decline or charges.LOOKUP_ERROR)
-    if needs_authentication(card, pm, requested, off_session):
+    if tds.needs_authentication(card, pm, requested, off_session):
         if off_session:
             return _charge(ctx, pi, pm, card, three_ds=None, decline=charges.AUTH_REQUIRED)
         if p.get("error_on_requires_action"):
             return _charge(ctx, pi, pm, card, three_ds=None, decline=cards.AUTHENTICATION_NOT_HANDLED)
-        from ..threeds import next_action_for
-        pi["next_action"] = next_action_for(ctx, pi, card, p.get("return_url"), bool(p.get("use_stripe_sdk")))
+        pi["next_action"] = tds.next_action_for(ctx, pi, card, p.get("return_url"), bool(p.get("use_stripe_sdk")))
         move(ctx, pi, PIAction.CONFIRM_NEEDS_ACTION)
         return pi
     three_ds = "attempt_acknowledged" if requested in ("any", "challenge") and card.three_ds != "not_supported" \
@@ -208,12 +197,12 @@ def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | 
         pm["_setup_off_session"] = True
     ctx.store.update(pm)
     move(ctx, pi, PIAction.AUTH_SUCCESS if authenticated else PIAction.CONFIRM_SUCCESS, charge)
-    hooks.charge_captured(ctx, charge, card)
+    ctx.charge_captured(charge, card)
     return pi
 
 
 def authenticate(ctx: Ctx, pi: dict, success: bool) -> dict:
-    """The customer answered the 3-D Secure challenge (threeds.py's page)."""
+    """The customer answered the 3-D Secure challenge (admin/challenge_page.py)."""
     pm = payment_methods.resolve(ctx, pi["payment_method"])
     card = payment_methods.card_of(pm)
     if not success:
@@ -241,7 +230,6 @@ def _publishable_guard(ctx: Ctx, pi: dict, p: dict) -> None:
                              "PaymentIntent.", param="client_secret")
 
 
-@route("POST", "/v1/payment_intents")
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, CREATE, required=("amount", "currency"))
     _check_amount(p["amount"], p["currency"])
@@ -254,14 +242,13 @@ def create(ctx: Ctx, params: dict) -> dict:
     pm = payment_methods.resolve(ctx, p["payment_method"]) if p.get("payment_method") else None
     if pm is not None:
         pi["payment_method"] = pm["id"]
-    _requested_3ds(p, pi)
+    tds.requested(p, pi)
     move(ctx, pi, PIAction.CREATE_WITH_PM if pm else PIAction.CREATE)
     if p.get("confirm"):
         confirm(ctx, pi, {**p, "payment_method": pm["id"] if pm else None})
     return render(ctx, pi, p.get("expand"))
 
 
-@route("GET", "/v1/payment_intents/{pid}", publishable=True)
 def retrieve(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
     pi = get_pi(ctx, pid)
@@ -269,7 +256,6 @@ def retrieve(ctx: Ctx, params: dict, pid: str) -> dict:
     return render(ctx, pi, p.get("expand"))
 
 
-@route("POST", "/v1/payment_intents/{pid}/confirm", publishable=True)
 def confirm_endpoint(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, CONFIRM)
     pi = get_pi(ctx, pid)
@@ -278,13 +264,11 @@ def confirm_endpoint(ctx: Ctx, params: dict, pid: str) -> dict:
     return render(ctx, pi, p.get("expand"))
 
 
-@route("POST", "/v1/payment_intents/{pid}")
 def update(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, UPDATE)
     pi = get_pi(ctx, pid)
-    editable = (PIStatus.REQUIRES_PAYMENT_METHOD, PIStatus.REQUIRES_CONFIRMATION, PIStatus.REQUIRES_ACTION)
     money_fields = {"amount", "currency", "payment_method", "capture_method", "customer"}
-    if money_fields & p.keys() and pi["status"] not in editable:
+    if money_fields & p.keys() and pi["status"] not in UPDATABLE_AMOUNT:
         raise unexpected_state(f"You cannot update this PaymentIntent's {sorted(money_fields & p.keys())[0]} "
                                f"because it has a status of {pi['status']}.", payment_intent=private(pi))
     if "amount" in p or "currency" in p:
@@ -298,10 +282,10 @@ def update(ctx: Ctx, params: dict, pid: str) -> dict:
             pi["metadata"] = {k: v for k, v in {**pi["metadata"], **value}.items() if v != ""}
         elif key == "payment_method":
             pi["payment_method"] = payment_methods.resolve(ctx, value)["id"]
-            if pi["status"] == PIStatus.REQUIRES_PAYMENT_METHOD:
-                pi["status"] = str(PIStatus.REQUIRES_CONFIRMATION)
+            if PIAction.UPDATE_PAYMENT_METHOD in allowed_actions(pi["status"]):
+                pi["status"] = str(transition(pi["status"], PIAction.UPDATE_PAYMENT_METHOD).target)
         elif key == "payment_method_options":
-            _requested_3ds(p, pi)
+            tds.requested(p, pi)
         else:
             pi[key] = value if value != "" else None
     pi["last_payment_error"] = None
@@ -309,14 +293,13 @@ def update(ctx: Ctx, params: dict, pid: str) -> dict:
     return render(ctx, pi, p.get("expand"))
 
 
-@route("POST", "/v1/payment_intents/{pid}/capture")
 def capture(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, {"amount_to_capture": fp.integer(1), "metadata": fp.metadata, "final_capture":
                              fp.boolean, "statement_descriptor": fp.string(22),
                              "statement_descriptor_suffix": fp.string(22), **fp.EXPAND})
     pi = get_pi(ctx, pid)
-    if pi["status"] != PIStatus.REQUIRES_CAPTURE:
-        raise _state_error(pi, "capture", ("requires_capture",))
+    if pi["status"] not in CAPTURABLE:
+        raise _state_error(pi, "capture", CAPTURABLE)
     amount = p.get("amount_to_capture", pi["amount_capturable"])
     if amount > pi["amount_capturable"]:
         raise InvalidRequest(f"The amount to capture ({amount}) is greater than the amount capturable "
@@ -326,24 +309,21 @@ def capture(ctx: Ctx, params: dict, pid: str) -> dict:
     charge = charges.capture_charge(ctx, charges.get_charge(ctx, pi["latest_charge"]), amount)
     pi.update(amount_received=amount, amount_capturable=0)
     move(ctx, pi, PIAction.CAPTURE, charge)
-    hooks.charge_captured(ctx, charge, cards.card_for_number(charge["_card"]))
+    ctx.charge_captured(charge, cards.card_for_number(charge["_card"]))
     return render(ctx, pi, p.get("expand"))
 
 
-@route("POST", "/v1/payment_intents/{pid}/cancel")
 def cancel(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, {"cancellation_reason": fp.enum(*CANCEL_REASONS), **fp.EXPAND})
     pi = get_pi(ctx, pid)
-    allowed = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action")
-    if pi["status"] not in allowed:
-        raise _state_error(pi, "cancel", allowed)
+    if pi["status"] not in CANCELABLE:
+        raise _state_error(pi, "cancel", CANCELABLE)
     pi.update(canceled_at=ctx.now, cancellation_reason=p.get("cancellation_reason"), next_action=None,
               amount_capturable=0)
     move(ctx, pi, PIAction.CANCEL)
     return render(ctx, pi, p.get("expand"))
 
 
-@route("GET", "/v1/payment_intents")
 def list_(ctx: Ctx, params: dict) -> dict:
     filters = {"customer": params["customer"]} if isinstance(params.get("customer"), str) else None
     return list_response(ctx, "payment_intent", "/v1/payment_intents", params, {"customer": fp.string(255)}, filters)

@@ -1,4 +1,5 @@
-"""PaymentMethods (type card): create from raw card fields or a token, retrieve, attach/detach, list.
+"""PaymentMethods (type card): create from raw card fields or a token, retrieve, update, detach, list.
+Attaching one to a customer (and listing a customer's) is in customers.py, which knows customers.
 
 Raw card numbers are accepted only with a publishable key — the browser sends them straight to the
 processor, which is the whole point of step 1 (PCI). With a secret key Stripe refuses raw numbers
@@ -12,12 +13,11 @@ import time
 
 from lib.stripe_facts import cards
 
-from .. import formparse as fp
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import CardError, InvalidRequest, NotFound
 from ..ids import new_id
-from ..listing import list_response, render
-from ..router import route
+from .listing import list_response, render
 
 CARD_FIELDS = {"number": fp.string(40), "exp_month": fp.string(4), "exp_year": fp.string(6), "cvc": fp.string(8),
                "token": fp.string(255)}
@@ -156,7 +156,6 @@ def resolve(ctx: Ctx, value: str, param: str = "payment_method") -> dict:
     return pm
 
 
-@route("POST", "/v1/payment_methods", publishable=True)
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, CREATE)
     if "payment_method" in p:  # cloning for Connect: not emulated
@@ -189,13 +188,11 @@ def create(ctx: Ctx, params: dict) -> dict:
     return render(ctx, pm, p.get("expand"))
 
 
-@route("GET", "/v1/payment_methods/{pm_id}")
 def retrieve(ctx: Ctx, params: dict, pm_id: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, resolve(ctx, pm_id, "payment_method"), p.get("expand"))
 
 
-@route("POST", "/v1/payment_methods/{pm_id}")
 def update(ctx: Ctx, params: dict, pm_id: str) -> dict:
     p = fp.validate(params, {"metadata": fp.metadata, "billing_details": fp.hash_of(BILLING), **fp.EXPAND})
     pm = resolve(ctx, pm_id)
@@ -214,11 +211,8 @@ def update(ctx: Ctx, params: dict, pm_id: str) -> dict:
     return render(ctx, pm, p.get("expand"))
 
 
-def attach_to(ctx: Ctx, pm_id: str, customer_id: str) -> dict:
-    from .customers import get_customer
-
-    pm = resolve(ctx, pm_id)
-    get_customer(ctx, customer_id, "customer")
+def attach_to(ctx: Ctx, pm: dict, customer_id: str) -> dict:
+    """Attach ``pm`` to the customer ``customer_id`` (which the caller has checked exists)."""
     card = card_of(pm)
     if not card.attachable and card.decline is not None:
         d = card.decline
@@ -235,13 +229,6 @@ def attach_to(ctx: Ctx, pm_id: str, customer_id: str) -> dict:
     return pm
 
 
-@route("POST", "/v1/payment_methods/{pm_id}/attach")
-def attach(ctx: Ctx, params: dict, pm_id: str) -> dict:
-    p = fp.validate(params, {"customer": fp.string(255), **fp.EXPAND}, required=("customer",))
-    return render(ctx, attach_to(ctx, pm_id, p["customer"]), p.get("expand"))
-
-
-@route("POST", "/v1/payment_methods/{pm_id}/detach")
 def detach(ctx: Ctx, params: dict, pm_id: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     pm = resolve(ctx, pm_id)
@@ -256,21 +243,9 @@ def detach(ctx: Ctx, params: dict, pm_id: str) -> dict:
     return render(ctx, pm, p.get("expand"))
 
 
-@route("GET", "/v1/payment_methods")
 def list_(ctx: Ctx, params: dict) -> dict:
     extra = {"customer": fp.string(255), "type": fp.enum("card")}
     if "customer" not in params:
         raise fp.param_missing("customer")
     return list_response(ctx, "payment_method", "/v1/payment_methods", params, extra,
                          {"customer": params["customer"]})
-
-
-@route("GET", "/v1/customers/{cid}/payment_methods")
-def list_for_customer(ctx: Ctx, params: dict, cid: str) -> dict:
-    from .customers import get_customer
-
-    get_customer(ctx, cid)
-    params = dict(params)
-    params.pop("type", None)
-    return list_response(ctx, "payment_method", f"/v1/customers/{cid}/payment_methods", params,
-                         filters={"customer": cid})

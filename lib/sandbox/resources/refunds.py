@@ -32,16 +32,16 @@ Rules from TEST_MODE.md §3 (messages are the recorded ones where §3.3 / the pr
 from __future__ import annotations
 
 from lib.stripe_facts import cards, currencies
+from lib.stripe_facts.lifecycle import PIStatus
 
-from .. import formparse as fp
-from .. import ledger
-from ..core import Ctx, job
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import InvalidRequest, NotFound, ParamError
 from ..ids import body_of, new_id, random_body
-from ..listing import list_response, render
-from ..router import route
+from . import ledger
 from .balance_transactions import settle_share
 from .charges import get_charge
+from .listing import list_response, render
 
 REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 COMMON = {"amount": fp.integer(1), "reason": fp.enum(*REASONS), "metadata": fp.metadata,
@@ -75,7 +75,7 @@ def _resolve(ctx: Ctx, p: dict) -> dict:
             raise InvalidRequest(f"The charge {charge['id']} does not belong to the PaymentIntent {pi['id']}.",
                                  param="charge")
         if charge is None:
-            if pi["status"] == "requires_capture":
+            if pi["status"] == PIStatus.REQUIRES_CAPTURE:
                 raise InvalidRequest(UNCAPTURED.format(pi=pi["id"]))
             if not pi.get("latest_charge"):
                 raise InvalidRequest(NO_SUCCESSFUL_CHARGE.format(pi=pi["id"]))
@@ -92,7 +92,7 @@ def _check_refundable(ctx: Ctx, charge: dict) -> int:
     if not charge["captured"]:
         if pi:
             pi_obj = ctx.store.get(pi, "payment_intent") or {}
-            template = UNCAPTURED if pi_obj.get("status") == "requires_capture" else NO_SUCCESSFUL_CHARGE
+            template = UNCAPTURED if pi_obj.get("status") == PIStatus.REQUIRES_CAPTURE else NO_SUCCESSFUL_CHARGE
             raise InvalidRequest(template.format(pi=pi))
         raise InvalidRequest(f"Charge {charge['id']} has not been captured, so there is nothing to refund.")
     disputes, _ = ctx.store.list("dispute", filters={"charge": charge["id"]}, limit=100)
@@ -193,8 +193,8 @@ def fail_pending_refunds(ctx: Ctx, charge_id: str, reason: str) -> int:
     return len(pending)
 
 
-@job("refund.settle")
-def _settle(ctx: Ctx, payload: dict) -> None:
+def settle_job(ctx: Ctx, payload: dict) -> None:
+    """Job ``refund.settle``: a pending refund succeeds."""
     refund = ctx.store.get(payload["refund"], "refund")
     if refund is None or refund["status"] != "pending":
         return
@@ -207,8 +207,8 @@ def _settle(ctx: Ctx, payload: dict) -> None:
     ctx.emit("charge.refund.updated", refund, previous)
 
 
-@job("refund.fail")
-def _fail(ctx: Ctx, payload: dict) -> None:
+def fail_job(ctx: Ctx, payload: dict) -> None:
+    """Job ``refund.fail``: a refund that succeeded at first fails (the refund-fail card)."""
     refund = ctx.store.get(payload["refund"], "refund")
     if refund is not None and refund["status"] == "succeeded":
         fail_refund(ctx, refund, payload.get("reason", "expired_or_canceled_card"))
@@ -224,26 +224,22 @@ def _update_metadata(ctx: Ctx, refund: dict, p: dict) -> dict:
 
 
 # --- endpoints ---------------------------------------------------------------------------------
-@route("POST", "/v1/refunds")
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, CREATE)
     refund, _ = create_refund(ctx, p)
     return render(ctx, refund, p.get("expand"))
 
 
-@route("GET", "/v1/refunds/{rid}")
 def retrieve(ctx: Ctx, params: dict, rid: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, get_refund(ctx, rid), p.get("expand"))
 
 
-@route("POST", "/v1/refunds/{rid}")
 def update(ctx: Ctx, params: dict, rid: str) -> dict:
     p = fp.validate(params, UPDATE)
     return _update_metadata(ctx, get_refund(ctx, rid), p)
 
 
-@route("POST", "/v1/refunds/{rid}/cancel")
 def cancel(ctx: Ctx, params: dict, rid: str) -> dict:
     fp.validate(params, fp.EXPAND)
     get_refund(ctx, rid)
@@ -253,21 +249,18 @@ def cancel(ctx: Ctx, params: dict, rid: str) -> dict:
 LIST_EXTRA = {"charge": fp.string(255), "payment_intent": fp.string(255)}
 
 
-@route("GET", "/v1/refunds")
 def list_(ctx: Ctx, params: dict) -> dict:
     filters = {k: params[k] for k in LIST_EXTRA if isinstance(params.get(k), str)}
     return list_response(ctx, "refund", "/v1/refunds", params, LIST_EXTRA, filters)
 
 
 # --- legacy, charge-scoped ----------------------------------------------------------------------
-@route("POST", "/v1/charges/{cid}/refunds")
 def create_for_charge(ctx: Ctx, params: dict, cid: str) -> dict:
     p = fp.validate(params, COMMON)
     refund, _ = create_refund(ctx, {**p, "charge": cid})
     return render(ctx, refund, p.get("expand"))
 
 
-@route("POST", "/v1/charges/{cid}/refund")
 def refund_charge(ctx: Ctx, params: dict, cid: str) -> dict:
     """The oldest form: refund and answer with the **charge** (§3.3)."""
     p = fp.validate(params, COMMON)
@@ -275,7 +268,6 @@ def refund_charge(ctx: Ctx, params: dict, cid: str) -> dict:
     return render(ctx, charge, p.get("expand"))
 
 
-@route("GET", "/v1/charges/{cid}/refunds")
 def list_for_charge(ctx: Ctx, params: dict, cid: str) -> dict:
     get_charge(ctx, cid, "charge")
     return list_response(ctx, "refund", f"/v1/charges/{cid}/refunds", params, None, {"charge": cid})
@@ -289,13 +281,11 @@ def _scoped(ctx: Ctx, cid: str, rid: str) -> dict:
     return refund
 
 
-@route("GET", "/v1/charges/{cid}/refunds/{rid}")
 def retrieve_for_charge(ctx: Ctx, params: dict, cid: str, rid: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, _scoped(ctx, cid, rid), p.get("expand"))
 
 
-@route("POST", "/v1/charges/{cid}/refunds/{rid}")
 def update_for_charge(ctx: Ctx, params: dict, cid: str, rid: str) -> dict:
     p = fp.validate(params, UPDATE)
     return _update_metadata(ctx, _scoped(ctx, cid, rid), p)

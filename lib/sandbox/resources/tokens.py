@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from lib.stripe_facts import cards
 
-from .. import formparse as fp
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import NotFound
 from ..ids import new_id
-from ..listing import render
-from ..router import route
+from .listing import render
 from .payment_methods import CARD_FIELDS, validate_raw_card
 
 LEGACY_BRAND = {"visa": "Visa", "mastercard": "MasterCard", "amex": "American Express", "discover": "Discover",
@@ -36,7 +35,6 @@ def build_token(ctx: Ctx, number: str, exp_month: int, exp_year: int, cvc_suppli
             "_number": number, "_cvc": cvc_supplied}
 
 
-@route("POST", "/v1/tokens", publishable=True)
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, {"card": fp.anything, **fp.EXPAND}, required=("card",))
     raw = fp.validate(p["card"] if isinstance(p["card"], dict) else {}, CARD_FIELDS, prefix="card")
@@ -46,7 +44,6 @@ def create(ctx: Ctx, params: dict) -> dict:
     return render(ctx, token, p.get("expand"))
 
 
-@route("GET", "/v1/tokens/{tok_id}")
 def retrieve(ctx: Ctx, params: dict, tok_id: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     token = ctx.store.get(tok_id, "token")

@@ -1,7 +1,7 @@
 """Webhook endpoints: create, retrieve, update, list, delete (TEST_MODE.md §6, fixtures ``webhook_endpoint``).
 
 * ``secret`` (``whsec_…``) is returned by create only, as at Stripe; the sandbox keeps it as the
-  private ``_secret`` field and signs every delivery with it (webhooks.py).
+  private ``_secret`` field and signs every delivery with it (events/webhooks.py).
 * ``enabled_events`` is required: ``["*"]`` or known event types (webhooks.KNOWN_EVENT_TYPES);
   anything else is refused with Stripe's ``Invalid enabled_events[i]`` message.
 * ``url`` must be http(s) and — unless the engine runs with ``allow_remote_webhooks`` — loopback
@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 import secrets
 
-from .. import formparse as fp
-from .. import webhooks
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import InvalidRequest, NotFound
+from ..events import webhooks
 from ..ids import new_id
-from ..listing import list_response, render
-from ..router import route
+from .listing import list_response, render
 
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
 
@@ -53,7 +52,6 @@ def _enabled_events(values: list[str]) -> list[str]:
     return out
 
 
-@route("POST", "/v1/webhook_endpoints")
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, CREATE, required=("url", "enabled_events"))
     events = _enabled_events(p["enabled_events"])
@@ -75,13 +73,11 @@ def create(ctx: Ctx, params: dict) -> dict:
     return out
 
 
-@route("GET", "/v1/webhook_endpoints/{we_id}")
 def retrieve(ctx: Ctx, params: dict, we_id: str) -> dict:
     p = fp.validate(params, fp.EXPAND)
     return render(ctx, get_endpoint(ctx, we_id), p.get("expand"))
 
 
-@route("POST", "/v1/webhook_endpoints/{we_id}")
 def update(ctx: Ctx, params: dict, we_id: str) -> dict:
     p = fp.validate(params, UPDATE)
     endpoint = get_endpoint(ctx, we_id)
@@ -101,13 +97,11 @@ def update(ctx: Ctx, params: dict, we_id: str) -> dict:
     return render(ctx, endpoint, p.get("expand"))
 
 
-@route("DELETE", "/v1/webhook_endpoints/{we_id}")
 def delete(ctx: Ctx, params: dict, we_id: str) -> dict:
     get_endpoint(ctx, we_id)
     ctx.store.delete(we_id)
     return {"id": we_id, "object": "webhook_endpoint", "deleted": True}
 
 
-@route("GET", "/v1/webhook_endpoints")
 def list_(ctx: Ctx, params: dict) -> dict:
     return list_response(ctx, "webhook_endpoint", "/v1/webhook_endpoints", params)

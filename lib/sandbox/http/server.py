@@ -13,21 +13,20 @@ import itertools
 import json
 import logging
 import re
-import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import orjson
 
-from . import router
-from .bulkstore import BufferedStore
-from .core import Engine
-from .errors import ApiError, AuthError, IdempotencyError, InvalidRequest, StripeError
+from ..engine import Engine
+from ..errors import ApiError, AuthError, IdempotencyError, InvalidRequest, StripeError
+from ..ids import random_body
+from ..storage.bulkstore import BufferedStore
+from ..storage.store import dumps
 from .formparse import parse_form
-from .http_headers import HeaderError, read_headers
-from .ids import random_body
-from .store import dumps
+from .headers import HeaderError, read_headers
+from .router import RouteTable
 
 log = logging.getLogger("sandbox.http")
 
@@ -65,8 +64,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], engine: Engine):
+    def __init__(self, addr: tuple[str, int], engine: Engine, routes: RouteTable):
         self.engine = engine
+        self.routes = routes
         super().__init__(addr, RequestHandler)
 
 
@@ -82,7 +82,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """The stdlib's parse_request for ordinary HTTP/1.x request lines, with a fast header reader
-        (http_headers.py); anything unusual (HTTP/0.9, HTTP/2, bad syntax) goes to the stdlib's, before
+        (headers.py); anything unusual (HTTP/0.9, HTTP/2, bad syntax) goes to the stdlib's, before
         its headers are read, whose errors come back through send_error below."""
         words = self.raw_requestline.split()
         if len(words) != 3 or words[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
@@ -183,7 +183,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         path = split.path.rstrip("/") or "/"
         try:
             body_text = self._read_body() if self.command == "POST" else ""
-            found = router.match(self.command, path)
+            found = self.server.routes.match(self.command, path)
             if found is None:
                 raise InvalidRequest(f"Unrecognized request URL ({self.command}: {path}). Please see "
                                      "https://stripe.com/docs or we can help at https://support.stripe.com/.",
@@ -235,7 +235,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         except _Rollback as rb:
             if idem_key is not None and rb.original.replayable:
                 with store.tx():
-                    self._remember(store, idem_key, fingerprint, rb.status, dumps(rb.body()), ctx.request_id)
+                    self._remember(ctx, idem_key, fingerprint, rb.status, dumps(rb.body()))
             raise
 
     def _execute_tx(self, ctx, rt, params, path_args, idem_key, headers, fingerprint) -> tuple[int, dict | bytes]:
@@ -244,7 +244,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             if idem_key is not None:
                 row = store.execute("SELECT fingerprint, status, body, request_id, created FROM idempotency WHERE key=?",
                                     (idem_key,)).fetchone()
-                if row and row[4] > time.time() - IDEMPOTENCY_TTL:
+                if row and row[4] > ctx.engine.clock() - IDEMPOTENCY_TTL:
                     if row[0] != fingerprint:
                         raise IdempotencyError(
                             "Keys for idempotent requests can only be used with the same parameters they were first "
@@ -272,17 +272,18 @@ class RequestHandler(BaseHTTPRequestHandler):
             ctx.write_behind = None
             text = response_json(body)  # once, for the idempotency record and the response
             if idem_key is not None:
-                self._remember(store, idem_key, fingerprint, status, text, ctx.request_id)
+                self._remember(ctx, idem_key, fingerprint, status, text)
         return status, text.encode()
 
     @staticmethod
-    def _remember(store, key, fingerprint, status, text: str, request_id) -> None:
+    def _remember(ctx, key, fingerprint, status, text: str) -> None:
+        store, now = ctx.engine.store, ctx.engine.clock()
         store.execute("INSERT OR REPLACE INTO idempotency(key, fingerprint, status, body, request_id, created) "
-                      "VALUES (?,?,?,?,?,?)", (key, fingerprint, status, text, request_id, time.time()))
+                      "VALUES (?,?,?,?,?,?)", (key, fingerprint, status, text, ctx.request_id, now))
         # Prune expired keys, bounded work: up to 64 on every 16th stored key (not a query per request).
         if next(_remembered) % 16 == 0:
             store.execute("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created < ? "
-                          "LIMIT 64)", (time.time() - IDEMPOTENCY_TTL,))
+                          "LIMIT 64)", (now - IDEMPOTENCY_TTL,))
 
 
 def response_json(body: object) -> str:

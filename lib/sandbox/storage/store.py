@@ -8,6 +8,11 @@ indexed columns, so a lookup or a page of a list costs the same with 10 or 1,000
 One connection guarded by a re-entrant lock: SQLite serialises writers anyway, and a single
 connection avoids SQLITE_BUSY between the server's threads. WAL keeps readers in other processes
 (the seeder, a second server) from blocking.
+
+Besides ``objects``: ``idempotency`` (replayable answers, http/server.py), ``jobs`` (async
+transitions, engine.py), ``counters`` (running balance totals, resources/ledger.py) and
+``webhook_deliveries`` (events/webhooks.py). Every table is created when a store is opened, so an
+old data dir gains a table it lacks.
 """
 
 from __future__ import annotations
@@ -50,6 +55,17 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS ix_jobs_run_at ON jobs(run_at);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, event_type TEXT NOT NULL,
+    attempt INTEGER NOT NULL, manual INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL, status TEXT NOT NULL,
+    http_status INTEGER, latency_ms REAL, error TEXT, response_body TEXT,
+    created REAL NOT NULL, attempted_at REAL
+);
+CREATE INDEX IF NOT EXISTS ix_whd_due ON webhook_deliveries(next_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS ix_whd_event ON webhook_deliveries(event_id, endpoint_id);
+CREATE INDEX IF NOT EXISTS ix_whd_endpoint ON webhook_deliveries(endpoint_id, id);
 """
 
 
@@ -65,7 +81,7 @@ def dumps(obj: Any) -> str:
 _loads = orjson.loads
 
 
-def _ref(value: Any) -> Any:
+def ref(value: Any) -> Any:
     """An expandable field may hold an id or an expanded object: index the id."""
     if isinstance(value, dict):
         return value.get("id")
@@ -133,7 +149,7 @@ class Store:
         return json.loads(row[1])
 
     def _row(self, obj: dict) -> tuple:
-        cols = tuple(_column(obj, c) for c in INDEXED)
+        cols = tuple(column(obj, c) for c in INDEXED)
         return (obj["id"], obj["object"], int(obj.get("created") or 0), *cols, dumps(obj))
 
     def insert(self, obj: dict) -> dict:
@@ -249,7 +265,8 @@ class Store:
             self._conn.close()
 
 
-def _column(obj: dict, col: str) -> Any:
+def column(obj: dict, col: str) -> Any:
+    """The value of indexed column ``col`` for ``obj`` (the bulk store computes rows the same way)."""
     if col == "status" and obj.get("deleted"):
         return "deleted"  # deleted customers stay retrievable but leave lists
     if col == "type":
@@ -257,4 +274,4 @@ def _column(obj: dict, col: str) -> Any:
         return value if isinstance(value, str) else None
     if col == "source" and "_object_id" in obj:
         return obj["_object_id"]  # events list by the object they describe
-    return _ref(obj.get(col))
+    return ref(obj.get(col))

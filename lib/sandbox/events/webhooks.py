@@ -1,12 +1,12 @@
-"""Signed webhook deliveries: the sandbox POSTs each event to every subscribed endpoint.
+"""Signed webhook deliveries: the rules and the log. The sandbox POSTs each event to every subscribed endpoint.
 
 How it works (TEST_MODE.md §6):
 
-* An ``EVENT_LISTENER`` runs inside the transaction that emits an event. For every *enabled*
-  endpoint whose ``enabled_events`` holds ``"*"`` or the event type it inserts a row in
+* An event listener (``worker.on_event``, wired in app.py) runs inside the transaction that emits
+  an event. For every *enabled* endpoint whose ``enabled_events`` holds ``"*"`` or the event type it inserts a row in
   ``webhook_deliveries`` (``status='pending'``) and sets the event's ``pending_webhooks``. If the
   request rolls back, so do its deliveries: nothing is ever sent for an event that does not exist.
-* A delivery worker (webhook_worker.py: one thread per started engine, plus a small pool) picks
+* A delivery worker (worker.py: one thread per started engine, plus a small pool) picks
   due rows and POSTs the event **outside** any store transaction; only the bookkeeping (marking a
   row ``sending``, recording the result) takes the store lock, in short transactions.
 * Body: the event JSON (indented, like Stripe's); the signature covers exactly those bytes.
@@ -35,6 +35,10 @@ How it works (TEST_MODE.md §6):
   --allow-remote-webhooks``): an offline teaching tool should not POST payment data to the
   internet by accident.
 * Rows still ``sending`` when a process died go back to ``pending`` when a worker starts.
+* Times (``next_at``, ``attempted_at``, the signature's ``t``) come from the engine's clock, so a
+  test with a clock.ManualClock decides when a retry is due.
+
+This module is the rules, the enqueueing and the delivery log; worker.py sends.
 """
 
 from __future__ import annotations
@@ -43,35 +47,15 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import sqlite3
-import threading
 import time
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .core import ENGINE_START_HOOKS, ENGINE_STOP_HOOKS, EVENT_LISTENERS, Ctx, Engine, private
-from .errors import InvalidRequest
-from .store import Store
-
-if TYPE_CHECKING:
-    from .webhook_worker import Deliverer
+from ..engine import Engine, private
+from ..errors import InvalidRequest
+from ..storage.store import Store
 
 TIMEOUT = 5.0
 MAX_ATTEMPTS = 4  # the first try + 3 retries (test mode)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, event_type TEXT NOT NULL,
-    attempt INTEGER NOT NULL, manual INTEGER NOT NULL DEFAULT 0,
-    next_at REAL NOT NULL, status TEXT NOT NULL,
-    http_status INTEGER, latency_ms REAL, error TEXT, response_body TEXT,
-    created REAL NOT NULL, attempted_at REAL
-);
-CREATE INDEX IF NOT EXISTS ix_whd_due ON webhook_deliveries(next_at) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS ix_whd_event ON webhook_deliveries(event_id, endpoint_id);
-CREATE INDEX IF NOT EXISTS ix_whd_endpoint ON webhook_deliveries(endpoint_id, id);
-"""
 COLUMNS = ("id", "event_id", "endpoint_id", "event_type", "attempt", "manual", "next_at", "status", "http_status",
            "latency_ms", "error", "response_body", "created", "attempted_at")
 
@@ -88,25 +72,6 @@ KNOWN_EVENT_TYPES = frozenset(
     + [f"payment_method.{t}" for t in ("attached", "detached", "updated", "automatically_updated")]
     + [f"setup_intent.{t}" for t in ("created", "requires_action", "setup_failed", "succeeded", "canceled")]
     + [f"customer.{t}" for t in ("created", "updated", "deleted")])
-
-
-# --- schema ------------------------------------------------------------------------------------
-def ensure_schema(store: Store) -> None:
-    with store.lock:
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                store.execute(statement)
-
-
-def _x(store: Store, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-    """Execute, creating the table first if this store has never had one (old data dirs)."""
-    try:
-        return store.execute(sql, args)
-    except sqlite3.OperationalError as exc:
-        if "webhook_deliveries" not in str(exc):
-            raise
-        ensure_schema(store)
-        return store.execute(sql, args)
 
 
 # --- URLs, matching, signing -------------------------------------------------------------------
@@ -131,7 +96,7 @@ def url_problem(engine: Engine, url: str) -> str | None:
         return f"Invalid URL: {url[:200]}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"Invalid URL: {url[:200]}. A webhook endpoint URL must start with http:// or https:// and name a host."
-    if not is_loopback(parts.hostname) and not getattr(engine, "allow_remote_webhooks", False):
+    if not is_loopback(parts.hostname) and not engine.allow_remote_webhooks:
         return (f"The offline sandbox only delivers webhooks to this machine (localhost, 127.0.0.0/8 or [::1]); "
                 f"'{parts.hostname}' is not allowed. Point the endpoint at a local receiver, or start the sandbox "
                 "with `python -m lib.sandbox serve --allow-remote-webhooks`.")
@@ -150,7 +115,8 @@ def subscribed(endpoint: dict, event_type: str) -> bool:
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
-    """The ``Stripe-Signature`` header for ``payload`` (stripe-python's own scheme, §6.1)."""
+    """The ``Stripe-Signature`` header for ``payload`` (stripe-python's own scheme, §6.1), signed at
+    ``timestamp`` (default: now)."""
     t = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode("utf-8"), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
@@ -171,35 +137,20 @@ def endpoints(store: Store) -> list[dict]:
     return [json.loads(r[0]) for r in rows]
 
 
-def enqueue(store: Store, event_id: str, event_type: str, endpoint_id: str, manual: bool = False,
+def enqueue(store: Store, now: float, event_id: str, event_type: str, endpoint_id: str, manual: bool = False,
             at: float | None = None, attempt: int = 1) -> int:
-    now = time.time()
-    cur = _x(store, "INSERT INTO webhook_deliveries(event_id, endpoint_id, event_type, attempt, manual, next_at, "
-                    "status, created) VALUES (?,?,?,?,?,?,'pending',?)",
-             (event_id, endpoint_id, event_type, attempt, int(manual), now if at is None else at, now))
+    """A pending delivery row, created at ``now`` and due at ``at`` (default: ``now``)."""
+    cur = store.execute("INSERT INTO webhook_deliveries(event_id, endpoint_id, event_type, attempt, manual, "
+                        "next_at, status, created) VALUES (?,?,?,?,?,?,'pending',?)",
+                        (event_id, endpoint_id, event_type, attempt, int(manual), now if at is None else at, now))
     return cur.lastrowid
-
-
-def on_event(ctx: Ctx, event: dict) -> None:
-    if ctx.inline_jobs:
-        return  # seeded history is never delivered
-    # Endpoints are read from the store itself, not the request's pending writes: no flush per event.
-    targets = [ep for ep in endpoints(ctx.engine.store) if ep.get("status") == "enabled" and subscribed(ep, event["type"])]
-    for ep in targets:
-        enqueue(ctx.store, event["id"], event["type"], ep["id"])
-    event["pending_webhooks"] = len(targets)
-    if targets:
-        wake(ctx.engine)
-
-
-EVENT_LISTENERS.append(on_event)
 
 
 def refresh_pending(store: Store, event_id: str) -> None:
     """Recompute ``pending_webhooks``: endpoints first sent to that have not answered 2xx yet."""
-    row = _x(store, "SELECT count(DISTINCT endpoint_id) FROM webhook_deliveries WHERE event_id=? AND manual=0 AND "
-                    "endpoint_id NOT IN (SELECT endpoint_id FROM webhook_deliveries WHERE event_id=? AND "
-                    "status='succeeded')", (event_id, event_id)).fetchone()
+    row = store.execute("SELECT count(DISTINCT endpoint_id) FROM webhook_deliveries WHERE event_id=? AND manual=0 "
+                        "AND endpoint_id NOT IN (SELECT endpoint_id FROM webhook_deliveries WHERE event_id=? AND "
+                        "status='succeeded')", (event_id, event_id)).fetchone()
     event = store.get(event_id, "event")
     if event is not None and event.get("pending_webhooks") != row[0]:
         event["pending_webhooks"] = row[0]
@@ -230,63 +181,10 @@ def deliveries(store: Store, endpoint: str | None = None, event: str | None = No
         args.append(before_id)
     sql = (f"SELECT {', '.join(COLUMNS)} FROM webhook_deliveries {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY id DESC LIMIT ?")
-    rows = _x(store, sql, (*args, limit + 1)).fetchall()
+    rows = store.execute(sql, (*args, limit + 1)).fetchall()
     return [as_dict(r) for r in rows[:limit]], len(rows) > limit
 
 
 def delivery(store: Store, row_id: int) -> dict | None:
-    row = _x(store, f"SELECT {', '.join(COLUMNS)} FROM webhook_deliveries WHERE id=?", (row_id,)).fetchone()
+    row = store.execute(f"SELECT {', '.join(COLUMNS)} FROM webhook_deliveries WHERE id=?", (row_id,)).fetchone()
     return None if row is None else as_dict(row)
-
-
-# --- engine integration ------------------------------------------------------------------------
-_lock = threading.Lock()
-
-
-def worker(engine: Engine) -> Deliverer | None:
-    return getattr(engine, "_webhook_deliverer", None)
-
-
-def ensure_worker(engine: Engine) -> Deliverer | None:
-    """Start the worker for a started, running engine (idempotent); None for an engine not started."""
-    from .webhook_worker import Deliverer
-
-    if getattr(engine, "_thread", None) is None or getattr(engine, "_stop", False):
-        return None
-    with _lock:
-        current = worker(engine)
-        if current is None:
-            current = Deliverer(engine)
-            engine._webhook_deliverer = current  # type: ignore[attr-defined]
-            current.start()
-        return current
-
-
-def stop_worker(engine: Engine) -> None:
-    with _lock:
-        current = worker(engine)
-        engine._webhook_deliverer = None  # type: ignore[attr-defined]
-    if current is not None:
-        current.stop()
-
-
-def wake(engine: Engine) -> None:
-    current = worker(engine) or ensure_worker(engine)
-    if current is not None:
-        current.wake()
-
-
-def _on_start(engine: Engine) -> None:
-    ensure_worker(engine)
-
-
-ENGINE_START_HOOKS.append(_on_start)
-ENGINE_STOP_HOOKS.append(stop_worker)
-
-
-def describe(engine: Engine) -> dict[str, Any]:
-    """Small status summary for /_sandbox pages."""
-    current = worker(engine)
-    return {"running": current is not None and not current.stopping,
-            "allow_remote_webhooks": bool(getattr(engine, "allow_remote_webhooks", False)),
-            "timeout_s": TIMEOUT, "max_attempts": MAX_ATTEMPTS, "backoff_s": [backoff(engine, n) for n in (1, 2, 3)]}

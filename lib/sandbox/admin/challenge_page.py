@@ -1,7 +1,7 @@
-"""The 3-D Secure test challenge: ``next_action`` and the page the customer answers.
+"""The 3-D Secure test challenge page, ``/_sandbox/3ds/{pi}`` (sandbox-only, clearly namespaced).
 
 Stripe's test-mode page (served from testmode-acs.stripe.com) has two buttons, COMPLETE and FAIL.
-Ours is served by the sandbox at ``/_sandbox/3ds/{pi}`` (sandbox-only, clearly namespaced): each
+Ours is linked from the PaymentIntent's ``next_action`` (resources/three_d_secure.py): each
 button POSTs ``action=complete`` or ``action=fail`` to the same URL; the PaymentIntent then moves as
 Stripe's does, and the page redirects to ``return_url`` with Stripe's query parameters when given.
 """
@@ -9,33 +9,14 @@ Stripe's does, and the page redirects to ``return_url`` with Stripe's query para
 from __future__ import annotations
 
 import html
-import uuid
 from urllib.parse import urlencode
 
-from lib.stripe_facts import cards, currencies
+from lib.stripe_facts import currencies
+from lib.stripe_facts.lifecycle import AUTHENTICATED, PIStatus
 
-from .core import Ctx
-from .errors import InvalidRequest
-from .ids import new_id
-from .router import route
-
-
-def challenge_url(ctx: Ctx, pi: dict) -> str:
-    return f"{ctx.base_url}/_sandbox/3ds/{pi['id']}?" + urlencode({"client_secret": pi["client_secret"]})
-
-
-def next_action_for(ctx: Ctx, pi: dict, card: cards.TestCard, return_url: str | None, use_sdk: bool) -> dict:
-    url = challenge_url(ctx, pi)
-    pi["_return_url"] = return_url
-    if return_url and not use_sdk:
-        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}}
-    return {"type": "use_stripe_sdk", "use_stripe_sdk": {
-        "type": "stripe_3ds2_fingerprint", "merchant": "acct_sandbox", "three_d_secure_2_source": new_id("payatt"),
-        "directory_server_name": card.brand, "server_transaction_id": str(uuid.uuid4()), "three_ds_method_url": "",
-        "three_ds_optimizations": "kf", "one_click_authn": None,
-        # Not in Stripe's payload: where a sandbox-aware client (our app) shows the challenge.
-        "stripe_js": url}}
-
+from ..engine import Ctx
+from ..errors import InvalidRequest
+from ..resources.payment_intents import authenticate, get_pi
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>3D Secure 2 Test Page</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -62,40 +43,36 @@ def _page(pi: dict, pm: dict | None, message: str, buttons: bool) -> bytes:
 
 
 def _load(ctx: Ctx, pi_id: str, params: dict) -> dict:
-    from .resources.payment_intents import get_pi
-
     pi = get_pi(ctx, pi_id)
     if params.get("client_secret") != pi["client_secret"]:
         raise InvalidRequest("The client_secret provided does not match this PaymentIntent.", param="client_secret")
     return pi
 
 
-@route("GET", "/_sandbox/3ds/{pi_id}", raw=True)
 def show(ctx: Ctx, params: dict, pi_id: str) -> tuple[int, dict, bytes]:
+    """GET: the page, with its two buttons while the PaymentIntent waits for authentication."""
     with ctx.store.tx():
         pi = _load(ctx, pi_id, params)
         pm = ctx.store.get(pi["payment_method"]) if pi.get("payment_method") else None
-    waiting = pi["status"] == "requires_action"
+    waiting = pi["status"] == PIStatus.REQUIRES_ACTION
     message = ("Complete the authentication to approve this payment, or fail it to see what your customer sees "
                "when authentication does not succeed." if waiting else
                f"This authentication is finished. The payment is now <b>{html.escape(pi['status'])}</b>.")
     return 200, {"Content-Type": "text/html; charset=utf-8"}, _page(pi, pm, message, waiting)
 
 
-@route("POST", "/_sandbox/3ds/{pi_id}", raw=True)
 def answer(ctx: Ctx, params: dict, pi_id: str) -> tuple[int, dict, bytes]:
-    from .resources.payment_intents import authenticate
-
+    """POST: the customer's answer; redirects to ``return_url`` when the PaymentIntent has one."""
     action = params.get("action")
     if action not in ("complete", "fail"):
         raise InvalidRequest("action must be complete or fail", param="action")
     with ctx.store.tx():
         pi = _load(ctx, pi_id, params)
-        if pi["status"] == "requires_action":
+        if pi["status"] == PIStatus.REQUIRES_ACTION:
             pi = authenticate(ctx, pi, success=action == "complete")
         pm_id = pi.get("payment_method") or ((pi.get("last_payment_error") or {}).get("payment_method") or {}).get("id")
         pm = ctx.store.get(pm_id) if pm_id else None
-    ok = pi["status"] in ("succeeded", "requires_capture", "processing")
+    ok = pi["status"] in AUTHENTICATED
     return_url = pi.get("_return_url")
     if return_url:
         sep = "&" if "?" in return_url else "?"

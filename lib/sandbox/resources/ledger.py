@@ -1,4 +1,5 @@
-"""Balance transactions: one per money movement, with Stripe's fee rules (fees.py).
+"""The ledger: one balance transaction per money movement, with Stripe's fee rules
+(lib.stripe_facts.fees), and the running balance totals behind GET /v1/balance.
 
 Funds start ``pending`` and become ``available`` after the engine's async delay (a job), or at once
 for the bypass-pending cards. Live sandbox payments therefore settle in seconds rather than T+2 days:
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 from lib.stripe_facts import currencies, fees
 
-from .core import Ctx, job
-from .ids import body_of, new_id
+from ..engine import Ctx
+from ..ids import body_of, new_id
 
 SETTLEMENT_DAYS = 2
 
@@ -33,8 +34,7 @@ def new_balance_transaction(ctx: Ctx, *, amount: int, fee: int, fee_details: lis
     if not available_now:
         if ctx.inline_jobs:
             # Seeded history: settled if its settlement date has passed.
-            import time
-            if settled_later <= time.time():
+            if settled_later <= ctx.engine.clock():
                 txn["status"] = "available"
                 ctx.store.update(txn)
                 add_to_balance(ctx, "pending", -txn["net"])
@@ -44,8 +44,8 @@ def new_balance_transaction(ctx: Ctx, *, amount: int, fee: int, fee_details: lis
     return txn
 
 
-@job("balance.make_available")
 def make_available(ctx: Ctx, payload: dict) -> None:
+    """Job ``balance.make_available``: a pending balance transaction's funds become available."""
     txn = ctx.store.get(payload["txn"], "balance_transaction")
     if txn is None or txn["status"] == "available":
         return

@@ -1,4 +1,4 @@
-"""The bulk seeder (lib/sandbox/seed.py): the mix, the ledger, reproducibility, CLI and live use."""
+"""The bulk seeder (lib/sandbox/seed/): the mix, the ledger, reproducibility, CLI and live use."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from contextlib import closing
 import pytest
 import requests
 
-from lib.sandbox import bulkstore, open_engine, start_sandbox
+from lib.sandbox import open_engine, start_sandbox
 from lib.sandbox import seed as seeding
 from lib.sandbox.__main__ import main as cli
-from lib.sandbox.ledger import balance_totals
-from lib.sandbox.store import SCHEMA, Store
+from lib.sandbox.resources.ledger import balance_totals
+from lib.sandbox.storage import bulkstore
+from lib.sandbox.storage.store import SCHEMA, Store
 
 PAYMENTS = 3000
 NOW = 1_790_000_000  # a fixed clock: two runs with one seed are then identical but for ids

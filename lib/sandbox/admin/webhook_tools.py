@@ -22,27 +22,24 @@ from __future__ import annotations
 import html
 import time
 
-from .. import formparse as fp
-from .. import webhooks
-from ..core import Ctx
+from .. import params as fp
+from ..engine import Ctx
 from ..errors import InvalidRequest
-from ..listing import list_response
-from ..router import route
-from .events import get_event
-from .webhook_endpoints import get_endpoint
+from ..events import webhooks, worker
+from ..resources.events import get_event
+from ..resources.listing import list_response
+from ..resources.webhook_endpoints import get_endpoint
 
 
-@route("GET", "/_sandbox/webhook_deliveries")
 def delivery_log(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, {"endpoint": fp.string(255), "event": fp.string(255), "limit": fp.integer(1, 100),
                              "starting_after": fp.integer(0)})
     rows, has_more = webhooks.deliveries(ctx.store, p.get("endpoint"), p.get("event"), p.get("limit", 50),
                                          p.get("starting_after"))
     return {"object": "list", "data": rows, "has_more": has_more, "url": "/_sandbox/webhook_deliveries",
-            "worker": webhooks.describe(ctx.engine)}
+            "worker": worker.describe(ctx.engine)}
 
 
-@route("POST", "/_sandbox/events/{evt_id}/resend")
 def resend(ctx: Ctx, params: dict, evt_id: str) -> dict:
     p = fp.validate(params, {"endpoint": fp.string(255)})
     event = get_event(ctx, evt_id)
@@ -57,12 +54,12 @@ def resend(ctx: Ctx, params: dict, evt_id: str) -> dict:
                    if ep["status"] == "enabled" and webhooks.subscribed(ep, event["type"])]
         if not targets:
             raise InvalidRequest(f"No enabled webhook endpoint is subscribed to {event['type']}.", param="endpoint")
-    ids = [webhooks.enqueue(ctx.store, event["id"], event["type"], ep["id"], manual=True) for ep in targets]
-    webhooks.wake(ctx.engine)
+    now = ctx.engine.clock()
+    ids = [webhooks.enqueue(ctx.store, now, event["id"], event["type"], ep["id"], manual=True) for ep in targets]
+    worker.wake(ctx.engine)
     return {"object": "list", "data": [webhooks.delivery(ctx.store, i) for i in ids], "has_more": False, "url": f"/_sandbox/events/{evt_id}/resend"}
 
 
-@route("GET", "/_sandbox/events")
 def events_for_objects(ctx: Ctx, params: dict) -> dict:
     ids = params.get("object_id")
     if isinstance(ids, str):
@@ -92,7 +89,6 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
 
 
-@route("GET", "/_sandbox/webhooks", raw=True)
 def page(ctx: Ctx, params: dict) -> tuple[int, dict, bytes]:
     e = html.escape
     with ctx.store.tx():
@@ -107,7 +103,7 @@ def page(ctx: Ctx, params: dict) -> tuple[int, dict, bytes]:
         f"<td>{r['attempt']}{' (resend)' if r['manual'] else ''}</td><td class=\"{e(r['status'])}\">{e(r['status'])}"
         f"</td><td>{r['http_status'] or ''}</td><td>{'' if r['latency_ms'] is None else r['latency_ms']}</td>"
         f"<td>{e(r['error'] or '')}</td></tr>" for r in rows) or '<tr><td colspan="10">No deliveries yet.</td></tr>'
-    info = webhooks.describe(ctx.engine)
+    info = worker.describe(ctx.engine)
     body = PAGE.format(retries=e(", ".join(f"{s:g} s" for s in info["backoff_s"])),
                        remote="allowed" if info["allow_remote_webhooks"] else "refused (loopback only)",
                        endpoints=ep_html, rows=row_html)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import stripe
 
-from lib.sandbox import open_engine, webhooks
+from lib.sandbox import open_engine
 from lib.sandbox import seed as seeding
+from lib.sandbox.events import webhooks
 from lib.sandbox.resources import events
 from lib.stripe_facts.lifecycle import TRANSITIONS
 

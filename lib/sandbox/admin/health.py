@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..core import Ctx
-from ..router import route
+from ..engine import Ctx
 
 
-@route("GET", "/_sandbox/health", raw=True)
 def health(ctx: Ctx, params: dict) -> tuple[int, dict, bytes]:
     body = {"ok": True, "data_dir": ctx.engine.data_dir, "async_delay": ctx.engine.async_delay,
             "counts": ctx.store.counts()}

@@ -1,9 +1,17 @@
 """The request context every domain function receives, and the engine behind it.
 
 Domain code (resources/*) never touches HTTP: it gets a ``Ctx`` holding the store, the clock, the
-request's id and idempotency key, and two effects — ``emit`` (an event, recorded in the same
-transaction) and ``schedule`` (an async transition, persisted in the jobs table so it survives a
-restart). The HTTP server and the bulk seeder both drive the same functions through a ``Ctx``.
+request's id and idempotency key, and three effects — ``emit`` (an event, recorded in the same
+transaction), ``schedule`` (an async transition, persisted in the jobs table so it survives a
+restart) and ``charge_captured`` (tell the listeners that money was captured). The HTTP server
+and the bulk seeder both drive the same functions through a ``Ctx``.
+
+What runs for a job kind, an emitted event, a captured charge, a rendered object and at engine
+start/stop is not looked up in registries filled by imports: the engine is handed a ``Wiring``
+(built in app.py, the one place that lists them all).
+
+Time comes from the engine's ``clock`` (``time.time`` unless given one, e.g. clock.ManualClock):
+``Ctx.now``, when a scheduled job is due, and which jobs ``run_due_jobs`` finds due.
 """
 
 from __future__ import annotations
@@ -13,33 +21,50 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from lib.stripe_facts.api_version import API_VERSION
 
+from .clock import Clock
 from .ids import body_of, new_id, random_body
-from .store import Store, dumps
+from .storage.store import Store, dumps
 
 log = logging.getLogger("sandbox")
 
-
-JobHandler = Callable[["Ctx", dict], None]
-JOBS: dict[str, JobHandler] = {}
-EVENT_LISTENERS: list[Callable[[Ctx, dict], None]] = []
-# Called with the engine after Engine.start() / before Engine.stop() finishes (webhooks.py runs its
-# delivery worker from here).
-ENGINE_START_HOOKS: list[Callable[[Engine], None]] = []
-ENGINE_STOP_HOOKS: list[Callable[[Engine], None]] = []
+JobHandler = Callable[["Ctx", dict], Any]
+EventListener = Callable[["Ctx", dict], None]
+ChargeListener = Callable[["Ctx", dict, Any], None]  # (ctx, charge, test card)
+Renderer = Callable[["Ctx", dict], None]
+PageRenderer = Callable[["Ctx", list], None]
+EngineHook = Callable[["Engine"], None]
 
 
-def job(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register an async transition handler under ``kind``."""
-    def register(fn: JobHandler) -> JobHandler:
-        JOBS[kind] = fn
-        return fn
-    return register
+
+def _empty() -> Mapping:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the engine runs, handed to it whole (app.py builds the sandbox's own).
+
+    ``jobs``: job kind -> handler. ``event_listeners``: called with every event before it is
+    stored. ``charge_captured``: called when a charge has money captured, in the request's
+    transaction. ``renderers``: object type -> adds computed fields to a rendered object;
+    ``page_renderers``: the same for a whole list page at once (it must give each object what its
+    renderer would). ``on_start`` / ``on_stop``: called with the engine after it starts / as it stops.
+    """
+
+    jobs: Mapping[str, JobHandler] = field(default_factory=_empty)
+    event_listeners: tuple[EventListener, ...] = ()
+    charge_captured: tuple[ChargeListener, ...] = ()
+    renderers: Mapping[str, Renderer] = field(default_factory=_empty)
+    page_renderers: Mapping[str, PageRenderer] = field(default_factory=_empty)
+    on_start: tuple[EngineHook, ...] = ()
+    on_stop: tuple[EngineHook, ...] = ()
 
 
 _HIDDEN_KEY = re.compile("\x00(_[^\x00]*)")
@@ -71,7 +96,7 @@ class Ctx:
     # Seeding runs async transitions at once, with the clock moved forward by their delay.
     inline_jobs: bool = False
     emitted: list[str] = field(default_factory=list)
-    # The request's write-behind view of the store (server.py): a request's writes go out together.
+    # The request's write-behind view of the store (http/server.py): a request's writes go out together.
     write_behind: Any = None
 
     @property
@@ -96,7 +121,7 @@ class Ctx:
             # Indexed columns so events list by the object they describe.
             "_object_id": obj["id"],
         }
-        for listener in EVENT_LISTENERS:
+        for listener in self.engine.wiring.event_listeners:
             listener(self, event)
         self.store.insert(event)
         self.emitted.append(event["type"])
@@ -106,25 +131,34 @@ class Ctx:
         """Run job ``kind`` after the engine's async delay (scaled by ``delay`` as a weight)."""
         if self.inline_jobs:
             sub = Ctx(self.engine, self.now + max(1, int(delay * 60)), inline_jobs=True)
-            JOBS[kind](sub, payload)
+            self.engine.wiring.jobs[kind](sub, payload)
             self.emitted.extend(sub.emitted)
             return
-        run_at = time.time() + self.engine.async_delay * delay
+        run_at = self.engine.clock() + self.engine.async_delay * delay
         self.store.execute("INSERT INTO jobs(run_at, kind, payload) VALUES (?,?,?)", (run_at, kind, dumps(payload)))
         self.engine.wake(run_at)
 
+    def charge_captured(self, charge: dict, card: Any) -> None:
+        """Money was captured on ``charge`` (``card``: its test card): run the wiring's listeners."""
+        for listener in self.engine.wiring.charge_captured:
+            listener(self, charge, card)
+
 
 class Engine:
-    """Owns the store and the background worker that runs due jobs."""
+    """Owns the store, the wiring and the background worker that runs due jobs."""
 
-    def __init__(self, store: Store, async_delay: float = 2.0):
+    def __init__(self, store: Store, wiring: Wiring, *, async_delay: float = 2.0, clock: Clock = time.time):
         self.store = store
+        self.wiring = wiring
+        self.clock = clock
         self.async_delay = async_delay
         self.event_api_version = API_VERSION
         self.data_dir: str | None = None
         self.base_url = ""
         # Webhook URLs must be loopback unless this is set (serve --allow-remote-webhooks).
         self.allow_remote_webhooks = False
+        # Per-engine state of the hooks in wiring.on_start (e.g. the webhook delivery worker).
+        self.services: dict[str, Any] = {}
         self._cond = threading.Condition()
         self._stop = False
         self._woken = False
@@ -132,20 +166,30 @@ class Engine:
         self._thread: threading.Thread | None = None
 
     def ctx(self, **kw: Any) -> Ctx:
-        return Ctx(self, now=int(kw.pop("now", None) or time.time()), **kw)
+        return Ctx(self, now=int(kw.pop("now", None) or self.clock()), **kw)
+
+    @property
+    def started(self) -> bool:
+        """``start()`` was called (the engine may have been stopped since)."""
+        return self._thread is not None
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped: its background threads are (or are about to be) running."""
+        return self._thread is not None and not self._stop
 
     # --- background jobs ----------------------------------------------------------------------
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sandbox-jobs", daemon=True)
         self._thread.start()
-        for hook in ENGINE_START_HOOKS:
+        for hook in self.wiring.on_start:
             hook(self)
 
     def stop(self) -> None:
         with self._cond:
             self._stop = True
             self._cond.notify_all()
-        for hook in ENGINE_STOP_HOOKS:
+        for hook in self.wiring.on_stop:
             hook(self)
         if self._thread:
             self._thread.join(timeout=5)
@@ -161,29 +205,33 @@ class Engine:
             self._cond.notify_all()
 
     def run_due_jobs(self, limit: int = 100) -> int:
-        """Run jobs whose time has come, all in one transaction with a savepoint per job: a broken
-        job is rolled back alone, dropped and logged, and the others still run. One commit for the
-        lot instead of one per job (most requests schedule a balance settlement; a commit is the
-        costliest statement of a request). Returns how many ran."""
+        """Run jobs whose time has come (by the engine's clock), all in one transaction with a
+        savepoint per job: a broken job is rolled back alone, dropped and logged, and the others
+        still run. One commit for the lot instead of one per job (most requests schedule a balance
+        settlement; a commit is the costliest statement of a request). A job is claimed by deleting
+        its row, so a job found due by two threads at once (the worker and a test driving the
+        engine) runs once. Returns how many ran."""
         rows = self.store.execute("SELECT id, kind, payload FROM jobs WHERE run_at <= ? ORDER BY run_at, id LIMIT ?",
-                                  (time.time(), limit)).fetchall()
+                                  (self.clock(), limit)).fetchall()
         if not rows:
             return 0
         store = self.store
+        ran = 0
         with store.tx():
             for job_id, kind, payload in rows:
                 store.execute("SAVEPOINT job")
                 try:
-                    store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
-                    handler = JOBS.get(kind)
-                    if handler is not None:
-                        handler(self.ctx(), json.loads(payload))
+                    if store.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount:
+                        ran += 1
+                        handler = self.wiring.jobs.get(kind)
+                        if handler is not None:
+                            handler(self.ctx(), json.loads(payload))
                 except Exception:  # a broken job must not stop the others
                     log.exception("sandbox job %s failed", kind)
                     store.execute("ROLLBACK TO job")
                     store.execute("DELETE FROM jobs WHERE id=?", (job_id,))
                 store.execute("RELEASE job")
-        return len(rows)
+        return ran
 
     def next_job_at(self) -> float | None:
         row = self.store.execute("SELECT min(run_at) FROM jobs").fetchone()
@@ -193,12 +241,12 @@ class Engine:
         while True:
             # Query outside the condition: a request thread holds the store lock while it calls wake().
             nxt = self.next_job_at()
-            wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt - time.time()))
+            wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt - self.clock()))
             with self._cond:
                 if self._stop:
                     return
                 if wait > 0 and not self._woken:
-                    self._sleeping_until = time.time() + wait
+                    self._sleeping_until = self.clock() + wait
                     self._cond.wait(wait)
                     self._sleeping_until = None
                 self._woken = False

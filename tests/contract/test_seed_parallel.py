@@ -1,5 +1,5 @@
-"""Seeding on several cores (lib/sandbox/seed_parallel.py) and the merged-reads batches it relies on
-(lib/sandbox/bulkstore.py): same history as one process, whole batches only, failures surface."""
+"""Seeding on several cores (lib/sandbox/seed/parallel.py) and the merged-reads batches it relies on
+(lib/sandbox/storage/bulkstore.py): same history as one process, whole batches only, failures surface."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import pytest
 
 from lib.sandbox import ids, open_engine
 from lib.sandbox import seed as seeding
-from lib.sandbox.bulkstore import BufferedStore
-from lib.sandbox.ledger import balance_totals
-from lib.sandbox.store import SCHEMA
-from tests.unit.test_seed import NOW, _fingerprint, objects
+from lib.sandbox.resources.ledger import balance_totals
+from lib.sandbox.seed import history
+from lib.sandbox.storage.bulkstore import BufferedStore
+from lib.sandbox.storage.store import SCHEMA
+from tests.contract.test_seed import NOW, _fingerprint, objects
 
 
 def _seed_dir(path, workers: int, payments: int = 1600, **kw):
@@ -27,8 +28,8 @@ def _seed_dir(path, workers: int, payments: int = 1600, **kw):
 
 def test_parallel_seeding_makes_the_same_history_as_one_process(tmp_path, monkeypatch):
     calls = []
-    real = seeding.seed_parallel
-    monkeypatch.setattr(seeding, "seed_parallel", lambda *a, **kw: calls.append(a[6]) or real(*a, **kw))
+    real = history.seed_parallel
+    monkeypatch.setattr(history, "seed_parallel", lambda *a, **kw: calls.append(a[6]) or real(*a, **kw))
     one, one_stats = _seed_dir(tmp_path / "one", workers=1)
     two, two_stats = _seed_dir(tmp_path / "two", workers=2)
     assert calls == [2]  # only the second run went parallel, with two workers
@@ -171,12 +172,12 @@ def test_a_killed_worker_is_reported_not_waited_for(tmp_path, monkeypatch):
     import os
     import signal
 
-    from lib.sandbox import seed_parallel
+    from lib.sandbox.seed import parallel
 
-    def killed_with_its_batch(*args):
-        args[4].get()  # takes a batch, then dies like a kill -9: no report will ever come
+    def killed_with_its_batch(parent, now, tasks, results, lock):
+        tasks.get()  # takes a batch, then dies like a kill -9: no report will ever come
         os.kill(os.getpid(), signal.SIGKILL)
-    monkeypatch.setattr(seed_parallel, "_worker", killed_with_its_batch)
+    monkeypatch.setattr(parallel, "_worker", killed_with_its_batch)
     engine = open_engine(str(tmp_path), async_delay=0)
     try:
         with pytest.raises(RuntimeError, match="stopped"):
@@ -189,7 +190,7 @@ def test_a_killed_worker_is_reported_not_waited_for(tmp_path, monkeypatch):
 def test_default_workers():
     import threading
 
-    from lib.sandbox.seed_parallel import default_workers
+    from lib.sandbox.seed.parallel import default_workers
 
     assert default_workers(100, 1000) == 1  # a small job stays in this process
     release = threading.Event()

@@ -1,7 +1,7 @@
 """Bulk seeding on several cores: one planner process, worker processes that build batches at the
 same time and take turns only to write them.
 
-``seed()`` (seed.py) hands a fresh on-disk store to ``seed_parallel`` when the machine has more
+``seed()`` (history.py) hands a fresh on-disk store to ``seed_parallel`` when the machine has more
 than one core (``workers`` > 1). The history is the same as the one-process seeder's for the
 same seed — same plans, times, customers and amounts, in the same order; only ids differ, and
 rows land in the table batch by batch in whichever order batches finish (lists order by
@@ -32,9 +32,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from .bulkstore import BufferedStore, fast_writes
-from .core import Engine
-from .store import Store
+from ..engine import Engine
+from ..storage.bulkstore import BufferedStore, fast_writes
+from ..storage.store import Store
+from .seeder import Seeder, payment_times, seeding_engine
 
 
 def default_workers(payments: int, batch: int) -> int:
@@ -53,22 +54,20 @@ def default_workers(payments: int, batch: int) -> int:
 def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int, batch: int, workers: int,
                   planner: Callable[[random.Random], dict[str, Any]],
                   progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    from .seed import _seed_engine, _Seeder, _times
-
-    ctx = multiprocessing.get_context("fork")  # the workers inherit the loaded resources and routes
+    """Seed on ``workers`` processes (see the module docstring); returns what was made, by kind."""
+    ctx = multiprocessing.get_context("fork")  # the workers inherit the engine's wiring and clock
     lock = ctx.Lock()
     tasks: Any = ctx.Queue(maxsize=2 * workers)
     results: Any = ctx.Queue()
     procs = [ctx.Process(target=_worker, name=f"seed-worker-{i}", daemon=True,
-                         args=(engine.store.path, engine.event_api_version, engine.base_url, now, tasks, results,
-                               lock)) for i in range(workers)]
+                         args=(engine, now, tasks, results, lock)) for i in range(workers)]
     for proc in procs:
         proc.start()
 
     rng = random.Random(seed)
-    times = _times(rng, payments, days, now - 120)
+    times = payment_times(rng, payments, days, now - 120)
     buffer = BufferedStore(engine.store, merged_reads=True)
-    making = _Seeder(_seed_engine(engine, buffer), rng, now)
+    making = Seeder(seeding_engine(engine, buffer), rng, now)
     stats: dict[str, int] = {}
     state = {"done": 0, "outstanding": 0}
 
@@ -95,7 +94,7 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
             if progress is not None:
                 progress(state["done"], payments)
 
-    # The caller (seed.seed) holds the bulk-load settings.
+    # The caller (history.seed) holds the bulk-load settings.
     try:
         planned = 0
         while planned < payments:
@@ -138,17 +137,17 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
     return stats
 
 
-def _worker(path: str, api_version: str, base_url: str, now: int, tasks: Any, results: Any, lock: Any) -> None:
-    """Build batches from ``tasks`` until ``None``; write each under ``lock`` in one transaction."""
-    from .seed import _seed_engine, _Seeder
-
+def _worker(parent: Engine, now: int, tasks: Any, results: Any, lock: Any) -> None:
+    """Build batches from ``tasks`` until ``None``; write each under ``lock`` in one transaction.
+    Runs in a forked child: ``parent`` is the parent's engine as it was at the fork (its wiring,
+    clock and versions are used; its store connection never is)."""
     store = None
     try:
-        store = Store(path)  # its own connection, never the parent's
-        engine = Engine(store, async_delay=0)
-        engine.event_api_version, engine.base_url = api_version, base_url
+        store = Store(parent.store.path)  # its own connection, never the parent's
+        engine = Engine(store, parent.wiring, async_delay=0, clock=parent.clock)
+        engine.event_api_version, engine.base_url = parent.event_api_version, parent.base_url
         buffer = BufferedStore(store, merged_reads=True)
-        seeder = _Seeder(_seed_engine(engine, buffer), random.Random(), now)
+        seeder = Seeder(seeding_engine(engine, buffer), random.Random(), now)
         with fast_writes(store):
             while (items := tasks.get()) is not None:
                 seeder.stats = {}

@@ -2,34 +2,25 @@
 
 Lists are newest first; ``limit`` 1..100 (default 10); ``starting_after`` / ``ending_before`` are
 mutually exclusive cursors; ``created`` takes an integer or gt/gte/lt/lte bounds. Every page is one
-indexed query (see store.py), so paging cost does not grow with the data.
+indexed query (see storage/store.py), so paging cost does not grow with the data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from .core import Ctx, private
-from .errors import InvalidRequest
-from .formparse import LIST_PARAMS, Validator, validate
+from ..engine import Ctx, private
+from ..errors import InvalidRequest
+from ..params import LIST_PARAMS, Validator, validate
 
 MAX_EXPAND_DEPTH = 4
 
-# Fields that only exist when expanded (Stripe renders nothing for them otherwise).
-SPECIAL_EXPANSIONS: dict[tuple[str, str], Callable[[Ctx, dict], Any]] = {}
-
-
-# Per-object fields computed at render time, e.g. charge.refunds (a list that is not stored).
-RENDER_HOOKS: dict[str, Callable[[Ctx, dict], None]] = {}
-# The same for a whole list page at once (one query for the page instead of one per object), keyed
-# by object type; it must give each object what its RENDER_HOOKS entry would. Used by list pages.
-RENDER_MANY: dict[str, Callable[[Ctx, list[dict]], None]] = {}
-
 
 def render(ctx: Ctx, obj: dict, expand: list[str] | None = None) -> dict:
+    """``obj`` as the API shows it: private fields dropped, computed fields added (the wiring's
+    ``renderers``, e.g. charge.refunds, a list that is not stored), ``expand`` paths expanded."""
     out = private(obj)
-    hook = RENDER_HOOKS.get(out.get("object", ""))
+    hook = ctx.engine.wiring.renderers.get(out.get("object", ""))
     if hook is not None:
         hook(ctx, out)
     for path in expand or ():
@@ -42,10 +33,7 @@ def _expand(ctx: Ctx, obj: dict, parts: list[str], full: str) -> None:
         raise InvalidRequest(f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
                              f"Property: {full}", param="expand")
     head, rest = parts[0], parts[1:]
-    special = SPECIAL_EXPANSIONS.get((obj.get("object", ""), head))
-    if special is not None:
-        obj[head] = special(ctx, obj)
-    elif head not in obj:
+    if head not in obj:
         raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
     value = obj.get(head)
     if isinstance(value, str):
@@ -84,7 +72,7 @@ def list_response(ctx: Ctx, kind: str, url: str, params: dict, spec_extra: dict[
 def render_page(ctx: Ctx, objs: list[dict], expand: list[str] | None = None) -> list[dict]:
     """``[render(ctx, o, expand) for o in objs]`` for a list page, with the same output, in a few
     queries: the objects come fresh from the store, so private fields are dropped in place (no
-    copy); a ``RENDER_MANY`` hook renders the whole page; a one-level expansion of an id field
+    copy); a page renderer (the wiring's ``page_renderers``) renders the whole page; a one-level expansion of an id field
     (``data.balance_transaction``) loads every target of the page in one ``WHERE id IN`` query."""
     for obj in objs:
         drop = [k for k in obj if k[:1] == "_"]
@@ -93,19 +81,20 @@ def render_page(ctx: Ctx, objs: list[dict], expand: list[str] | None = None) -> 
     by_type: dict[str, list[dict]] = {}
     for obj in objs:
         by_type.setdefault(obj.get("object", ""), []).append(obj)
+    wiring = ctx.engine.wiring
     for kind, group in by_type.items():
-        many = RENDER_MANY.get(kind)
+        many = wiring.page_renderers.get(kind)
         if many is not None:
             many(ctx, group)
         else:
-            hook = RENDER_HOOKS.get(kind)
+            hook = wiring.renderers.get(kind)
             if hook is not None:
                 for obj in group:
                     hook(ctx, obj)
     for path in expand or ():
         parts = path.split(".")
         head = parts[0]
-        if len(parts) == 1 and not any((o.get("object", ""), head) in SPECIAL_EXPANSIONS for o in objs):
+        if len(parts) == 1:
             ids = [o[head] for o in objs if isinstance(o.get(head), str)]
             targets = ctx.store.get_many(ids) if ids else {}
             for obj in objs:

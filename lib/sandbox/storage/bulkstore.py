@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .store import INDEXED, Store, _column
+from .store import INDEXED, Store, column, ref
 
 # Rows carry their JSON as UTF-8 bytes, stored as TEXT by the statements below (CAST(? AS TEXT)
 # reinterprets the bytes, no conversion): decoding to str and SQLite encoding it back to UTF-8
@@ -34,13 +34,9 @@ except ImportError:  # pragma: no cover - orjson is in requirements.txt
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _ref(value: Any) -> Any:
-    return value.get("id") if isinstance(value, dict) else value if isinstance(value, str) else None
-
-
 def _row_generic(obj: dict) -> tuple:
     """``Store._row`` with the fast serialiser: same columns, same JSON."""
-    return (obj["id"], obj["object"], int(obj.get("created") or 0), *(_column(obj, c) for c in INDEXED),
+    return (obj["id"], obj["object"], int(obj.get("created") or 0), *(column(obj, c) for c in INDEXED),
             _dumps(obj))
 
 
@@ -51,10 +47,10 @@ def _row_inline(obj: dict) -> tuple:
                 None, _dumps(obj))
     get = obj.get
     kind = obj["type"] if "type" in obj else None
-    return (obj["id"], obj["object"], int(get("created") or 0), _ref(get("customer")), _ref(get("payment_intent")),
-            _ref(get("charge")), obj["_object_id"] if "_object_id" in obj else _ref(get("source")),
-            kind if isinstance(kind, str) else None, _ref(get("currency")),
-            "deleted" if get("deleted") else _ref(get("status")), _dumps(obj))
+    return (obj["id"], obj["object"], int(get("created") or 0), ref(get("customer")), ref(get("payment_intent")),
+            ref(get("charge")), obj["_object_id"] if "_object_id" in obj else ref(get("source")),
+            kind if isinstance(kind, str) else None, ref(get("currency")),
+            "deleted" if get("deleted") else ref(get("status")), _dumps(obj))
 
 
 _row = _row_inline if INDEXED == ("customer", "payment_intent", "charge", "source", "type", "currency", "status") \
@@ -78,7 +74,7 @@ class BufferedStore:
         with this batch's writes instead of writing the batch out first, and refuse (RuntimeError)
         whatever cannot be answered that way (raw SQL over objects, cursors, counts). The seeder's
         mode: a batch is then written exactly once, at its end — which lets several seeding processes
-        build batches at the same time and take turns only to write them (seed_parallel.py)."""
+        build batches at the same time and take turns only to write them (seed/parallel.py)."""
         self.base = store
         self.lock = store.lock
         self.path = store.path
@@ -115,7 +111,7 @@ class BufferedStore:
             return self.base.list_for(kind, col, values)
         found = self.base.list_for(kind, col, values)
         mine = self._batch_objects(kind)
-        return {value: self._merge(objs, mine, lambda o, v=value: _column(o, col) == v)
+        return {value: self._merge(objs, mine, lambda o, v=value: column(o, col) == v)
                 for value, objs in found.items()}
 
     def get_many(self, ids: list[str]) -> dict[str, dict]:
@@ -240,13 +236,13 @@ def _matches(obj: dict, filters: dict[str, Any] | None, created: dict[str, int] 
              exclude_status: str | None) -> bool:
     """``Store.list``'s WHERE clause, evaluated on one object (merged reads)."""
     for col, value in (filters or {}).items():
-        have = _column(obj, col)
+        have = column(obj, col)
         if not (have in value if isinstance(value, (list, tuple)) else have == value):
             return False
     stamp = int(obj.get("created") or 0)
     if any(not _OPS[op](stamp, bound) for op, bound in (created or {}).items()):
         return False
-    return exclude_status is None or _column(obj, "status") != exclude_status
+    return exclude_status is None or column(obj, "status") != exclude_status
 
 
 MMAP_BYTES = 1 << 34  # SQLite caps it at its compile-time limit (2 GB by default); address space only
