@@ -9,7 +9,7 @@ import stripe
 
 from lib.lab import explorer, payment_detail
 from lib.lab.eventlog import as_dict
-from tests.contract.money_helpers import wait_for_jobs
+from tests.contract.money_helpers import run_jobs
 from tests.contract.sandbox_http import answer_challenge
 
 
@@ -97,7 +97,7 @@ def test_stale_detail_action_reports_stripes_error(stripe_client):
 
 def test_dispute_actions(sandbox, stripe_client):
     pi = pay(stripe_client, "pm_card_createDisputeInquiry")
-    wait_for_jobs(sandbox)  # the inquiry opens in a sandbox job
+    run_jobs(sandbox)  # the inquiry opens in a sandbox job
     d = payment_detail.load(stripe_client, pi["id"])
     dispute = d.disputes[0]
     assert payment_detail.Detail.dispute_actions(dispute) == ["win", "lose", "escalate", "accept"]

@@ -14,7 +14,7 @@ from lib.learn.outcome import classify
 from lib.learn.testcards import picker_cards
 from lib.shop import MerchantDB, payments
 from lib.stripe_facts.labels import GENERIC_CUSTOMER_MESSAGE
-from tests.contract.money_helpers import wait_for_jobs
+from tests.contract.money_helpers import run_jobs
 
 RETURN_URL = "http://127.0.0.1:9/return"
 
@@ -133,12 +133,12 @@ def test_partial_then_full_refund(stripe_client, db, oid):
 
 def test_dispute_demo_with_winning_evidence(stripe_client, sandbox, db, oid):
     result = pay(stripe_client, db, "pm_card_createDispute", oid)
-    wait_for_jobs(sandbox)  # the dispute opens as an async job right after the charge
+    run_jobs(sandbox)  # the dispute opens as an async job right after the charge
     _, dispute = payments.dispute_for(stripe_client, result.pi["id"])
     assert dispute is not None and dispute["status"] == "needs_response" and dispute["reason"] == "fraudulent"
     call = payments.submit_evidence(stripe_client, dispute["id"], winning=True)
     assert call.ok and call.response["status"] == "under_review"
-    wait_for_jobs(sandbox)  # TEST_MODE.md §4.3: "winning_evidence" closes the dispute as won, asynchronously
+    run_jobs(sandbox)  # TEST_MODE.md §4.3: "winning_evidence" closes the dispute as won, asynchronously
     assert payments.dispute_for(stripe_client, result.pi["id"])[1]["status"] == "won"
 
 
