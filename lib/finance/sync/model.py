@@ -52,7 +52,7 @@ RESOURCE_BY_OBJECT = {r.event_object: r for r in RESOURCES if r.event_object}
 @dataclass(frozen=True)
 class SyncProgress:
     fraction: float          # 0..1
-    phase: str               # 'start', 'backfill', 'events', 'fetch', 'rollups', 'done'
+    phase: str               # 'start', 'backfill', 'events', 'fetch', 'retry', 'rollups', 'done'
     resource: str | None     # table name
     fetched: int             # objects written so far in this resource
     total_fetched: int       # objects written so far in this run

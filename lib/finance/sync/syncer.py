@@ -57,10 +57,10 @@ class Syncer:
         reporter = ProgressReporter(progress, lambda: writer.objects)
         api = PageFetcher(client, sleep=sleep, now=now, on_retry=lambda msg: reporter.report("retry", None, 0, msg),
                           max_attempts=max_attempts, base_delay=base_delay, max_delay=max_delay, rng=rng)
-        self.parts = SyncContext(api=api, writer=writer, progress=reporter, now=now)
+        self.context = SyncContext(api=api, writer=writer, progress=reporter, now=now)
 
     def run(self, *, full: bool = False) -> SyncResult:
-        run, writer = self.parts, self.parts.writer
+        run, writer = self.context, self.context.writer
         started = self.now()
         self.warehouse.ensure_schema()
         states = writer.load_state()
