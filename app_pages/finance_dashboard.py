@@ -1,9 +1,9 @@
 """Finance dashboard: KPIs, charts, payments table and exports from the synced DuckDB data.
 
-The layout lives in lib/ui_finance.py (sections in lib/finance/ui_*.py); the numbers in
-lib/finance/metrics.py.
+The page lives in lib/finance/ui_dashboard.py (sections in lib/finance/ui_*.py); the numbers in
+lib/finance/metrics/.
 """
 
-from lib import ui_finance
+from lib.finance import ui_dashboard
 
-ui_finance.render_dashboard()
+ui_dashboard.render_dashboard()

@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from streamlit.testing.v1 import AppTest
 
-    import lib.ui_finance as uf
+    from lib.finance.ui_data import cached_dashboard
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     at.session_state["fin_range"] = "All time"
     at.switch_page(PAGE)
-    uf._cached_dashboard.clear()
+    cached_dashboard.clear()
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     changed = []
     for i in range(args.runs):
         at.multiselect(key="fin_currencies").set_value(["usd"] if i % 2 == 0 else [])
-        uf._cached_dashboard.clear()
+        cached_dashboard.clear()
         t0 = time.perf_counter()
         at.run()
         changed.append(time.perf_counter() - t0)

@@ -27,7 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib.finance import metrics as m  # noqa: E402
-from lib.finance.rollups import rebuild_rollups  # noqa: E402
+from lib.finance.store import DuckDBWarehouse, rebuild_rollups  # noqa: E402
 from lib.finance.synthetic import generate  # noqa: E402
 
 CAPTURED = set(m.CAPTURED_PAY_STATUSES)
@@ -142,15 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         "one year, monthly, status succeeded/refunded, US": m.Filters(
             year.start, year.end, granularity="month", statuses=("succeeded", "refunded"), countries=("US",)),
     }
-    m.compute_dashboard(con, year)  # warm-up
+    m.compute_dashboard(DuckDBWarehouse(con), year)  # warm-up
     results = {}
     for name, f in scenarios.items():
-        med, runs, dash = timed(lambda f=f: m.compute_dashboard(con, f), args.runs)
+        med, runs, dash = timed(lambda f=f: m.compute_dashboard(DuckDBWarehouse(con), f), args.runs)
         results[name] = med
         print(f"\nDashboard ({name}): median {med:.1f} ms over {args.runs} runs "
               f"(min {min(runs):.1f}, max {max(runs):.1f}; CPU {timed.last_cpu:.1f} ms)")
     per_query = {k: round(v, 1) for k, v in dash.timings_ms.items()}  # last scenario's breakdown
-    first = m.compute_dashboard(con, year)
+    first = m.compute_dashboard(DuckDBWarehouse(con), year)
     print("Per query (ms, unfiltered): " + ", ".join(f"{k} {v:.1f}" for k, v in first.timings_ms.items()))
     del per_query
 

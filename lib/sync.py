@@ -12,7 +12,7 @@ Command line (uses the app's connection settings: env vars / .streamlit/secrets.
 
     python -m lib.sync [--db PATH] [--full] [--quiet]
 
-The engine (backfill, event-driven incremental, resume, retries) is in :mod:`lib.finance.syncer`.
+The engine (backfill, event-driven incremental, resume, retries) is :mod:`lib.finance.sync`.
 """
 
 from __future__ import annotations
@@ -24,16 +24,18 @@ from pathlib import Path
 
 import stripe
 
-from lib.finance import default_db_path
-from lib.finance.syncer import (
+from lib.finance.store import DATABASE_ERRORS, WarehouseError, default_db_path, open_warehouse
+from lib.finance.sync import (
     RESOURCES,
     ProgressFn,
     ResourceOutcome,
     SyncError,
     SyncProgress,
     SyncResult,
+    client_from_settings,
     run_sync,
 )
+from lib.redaction import safe_error_message
 
 __all__ = ["RESOURCES", "ResourceOutcome", "SyncError", "SyncProgress", "SyncResult", "client_from_settings",
            "default_db_path", "last_sync", "main", "sync"]
@@ -41,38 +43,25 @@ __all__ = ["RESOURCES", "ResourceOutcome", "SyncError", "SyncProgress", "SyncRes
 
 def sync(client: stripe.StripeClient, db_path: Path | str | None = None, *, full: bool = False,
          progress: ProgressFn | None = None, **kwargs) -> SyncResult:
-    """Run one sync; see :func:`lib.finance.syncer.run_sync`. Never raises for API/DB problems."""
+    """Run one sync; see :func:`lib.finance.sync.run_sync`. Never raises for API/DB problems."""
     return run_sync(client, db_path, full=full, progress=progress, **kwargs)
-
-
-def client_from_settings() -> stripe.StripeClient:
-    """A client for the app's configured connection, without the app's request log (a sync makes
-    thousands of requests) and without SDK retries (the sync retries with its own backoff)."""
-    from lib.config import load_settings
-    from lib.gateway import make_client
-
-    return make_client(load_settings(), max_network_retries=0, request_log=None)
 
 
 def last_sync(db_path: Path | str | None = None) -> dict | None:
     """The latest ``sync_runs`` row as a dict (None if the DB or table does not exist yet)."""
-    import duckdb
-
     path = Path(db_path or default_db_path())
     if not path.exists():
         return None
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
+        warehouse = open_warehouse(path, read_only=True, attempts=1)
+    except WarehouseError:
         return None
     try:
-        cur = con.execute("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")
-        row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
-    except duckdb.Error:
+        return warehouse.latest_run()
+    except DATABASE_ERRORS:
         return None
     finally:
-        con.close()
+        warehouse.close()
 
 
 def _bar(width: int = 30) -> Callable[[SyncProgress], None]:
@@ -104,8 +93,6 @@ def main(argv: list[str] | None = None, *, client: stripe.StripeClient | None = 
         try:
             client = client_from_settings()
         except Exception as exc:  # noqa: BLE001 - shown as a readable message
-            from lib.redaction import safe_error_message
-
             print(f"Cannot connect: {safe_error_message(exc)}", file=sys.stderr)
             return 2
     db = args.db or default_db_path()

@@ -1,36 +1,24 @@
-"""Finance: sync Stripe data into DuckDB and compute dashboard metrics (no Streamlit here,
-except the dashboard's UI sections in ``ui_*.py``).
+"""Finance: sync Stripe data into a warehouse (DuckDB) and show it on the Finance dashboard.
 
-Modules:
+Subpackages and modules (lower first; none imports one below it):
 
-* :mod:`lib.finance.schema` -- DuckDB tables (Stripe field names) and object flatteners.
-* :mod:`lib.finance.rollups` -- daily rollup tables rebuilt after every sync (fast dashboard queries).
-* :mod:`lib.finance.syncer` -- the sync engine (backfill, event-driven incremental, resume, retries);
-  its parts: ``sync_model`` (resources, constants, result types), ``sync_errors`` (readable errors,
-  what is retried), ``sync_http`` (requests, backoff, pagination), ``sync_store`` (DB, checkpoints,
-  writes, progress), ``sync_backfill`` (concurrent listing) and ``sync_incremental`` (events).
-* :mod:`lib.finance.metrics` -- KPIs and series as DataFrames, computed in DuckDB; its parts:
-  ``metrics_filters`` (filters, SQL helpers), ``metrics_kpis``, ``metrics_series``,
-  ``metrics_payments_table`` (payments table, export).
-* ``lib.finance.ui_*`` -- Streamlit sections of the finance page (entry: :mod:`lib.ui_finance`):
-  ``ui_data``, ``ui_filters``, ``ui_format``, ``ui_kpis``, ``ui_charts``, ``ui_payments``.
-* :mod:`lib.finance.money` -- minor-unit aware formatting.
+* :mod:`lib.finance.money` -- exact major units and their SQL; re-exports THE amount formatter.
+* :mod:`lib.finance.store` -- the warehouse: location, schema, rollups, the :class:`Reader`/
+  :class:`Warehouse` interface and its DuckDB implementation (the one place that opens the file).
+* :mod:`lib.finance.sync` -- the sync engine (backfill, event-driven incremental, resume,
+  retries). Command line: ``python -m lib.sync``.
+* :mod:`lib.finance.metrics` -- KPIs, series and the payments table over a :class:`Reader`.
 * :mod:`lib.finance.synthetic` -- vectorised synthetic data in the sync's shape (benchmarks, tests).
+* ``lib.finance.ui_*`` -- the dashboard's Streamlit code, the only modules here that import
+  streamlit: ``ui_format`` (display helpers), ``ui_data`` (cached reads), ``ui_filters``,
+  ``ui_kpis``, ``ui_charts``, ``ui_payments`` (the sections), ``ui_sync`` (the sync bar) and
+  ``ui_dashboard`` (the page; ``app_pages/finance_dashboard.py`` calls its ``render_dashboard``).
 
-The public sync entry point is :mod:`lib.sync`.
+This face names only where the data lives; import the subpackages for the rest.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from lib.finance.store.location import DEFAULT_DB_PATH, ENV_FINANCE_DB, default_db_path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-ENV_FINANCE_DB = "PFL_FINANCE_DB"
-DEFAULT_DB_PATH = PROJECT_ROOT / ".data" / "finance.duckdb"
-
-
-def default_db_path() -> Path:
-    """The finance DuckDB file: ``$PFL_FINANCE_DB`` if set, else ``<project>/.data/finance.duckdb``."""
-    value = os.environ.get(ENV_FINANCE_DB, "").strip()
-    return Path(value).expanduser() if value else DEFAULT_DB_PATH
+__all__ = ["DEFAULT_DB_PATH", "ENV_FINANCE_DB", "default_db_path"]

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from lib.finance.rollups import rebuild_rollups
-from lib.finance.schema import ensure_schema
+from lib.finance.store import TABLES, ensure_schema, rebuild_rollups
 
 # market: (weight, country, currency, units per USD, minor-unit exponent)
 MARKETS = (
@@ -253,6 +252,4 @@ def generate(con, n_payments: int, *, end: date | None = None, days: int = 365, 
         raise
     if rollups:
         rebuild_rollups(con)
-    from lib.finance.schema import TABLES
-
     return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}

@@ -9,10 +9,11 @@ import streamlit as st
 from lib.finance import metrics as m
 from lib.finance.ui_format import (
     COLORS,
-    _fmt_money_cols,
-    _fmt_rate_cols,
-    _major,
-    _numbers,
+    amounts_text,
+    format_money_columns,
+    format_rate_columns,
+    major_units,
+    show_numbers,
 )
 
 
@@ -41,12 +42,12 @@ def render_charts(dash: m.Dashboard) -> None:
         v = vol[vol.currency == cur]
         fig = go.Figure()
         for col, name in (("succeeded", "Succeeded"), ("refunded", "Refunded"), ("disputed", "Disputed")):
-            fig.add_bar(x=v.period, y=_major(v[col], cur), name=name, marker_color=COLORS[col])
+            fig.add_bar(x=v.period, y=major_units(v[col], cur), name=name, marker_color=COLORS[col])
         fig.update_layout(barmode="group")
         st.plotly_chart(_layout(fig, cur.upper()), key="fin_chart_volume")
     else:
         st.caption("No payments in this range.")
-    _numbers(vol, key="fin_num_volume", display=_fmt_money_cols(vol, ["succeeded", "refunded", "disputed"],
+    show_numbers(vol, key="fin_num_volume", display=format_money_columns(vol, ["succeeded", "refunded", "disputed"],
                                                                   "currency") if len(vol) else vol)
 
     left, right = st.columns(2)
@@ -61,7 +62,7 @@ def render_charts(dash: m.Dashboard) -> None:
         fig.update_layout(barmode="stack", yaxis2=dict(overlaying="y", side="right", range=[0, 100],
                                                          title="%"))
         st.plotly_chart(_layout(fig, "Charges"), key="fin_chart_success")
-        _numbers(sf, key="fin_num_success", display=_fmt_rate_cols(sf, ["success_rate"]))
+        show_numbers(sf, key="fin_num_success", display=format_rate_columns(sf, ["success_rate"]))
     with right:
         st.subheader("Decline reasons")
         dr = dash.declines
@@ -72,7 +73,7 @@ def render_charts(dash: m.Dashboard) -> None:
             st.plotly_chart(_layout(fig), key="fin_chart_declines")
         else:
             st.caption("No failed payments in this range.")
-        _numbers(dr, key="fin_num_declines", display=_fmt_rate_cols(dr, ["share"]))
+        show_numbers(dr, key="fin_num_declines", display=format_rate_columns(dr, ["share"]))
 
     left, right = st.columns(2)
     with left:
@@ -80,14 +81,15 @@ def render_charts(dash: m.Dashboard) -> None:
         rf = dash.refunds
         if cur and len(rf[rf.currency == cur]):
             r = rf[rf.currency == cur]
-            fig = go.Figure(go.Bar(x=r.period, y=_major(r.refunded_amount, cur), name="Refunded",
-                                   marker_color=COLORS["refunded"], customdata=r.refunds,
-                                   hovertemplate="%{y:,.2f} (%{customdata} refunds)<extra></extra>"))
+            fig = go.Figure(go.Bar(x=r.period, y=major_units(r.refunded_amount, cur), name="Refunded",
+                                   marker_color=COLORS["refunded"],
+                                   customdata=list(zip(amounts_text(r.refunded_amount, cur), r.refunds)),
+                                   hovertemplate="%{customdata[0]} (%{customdata[1]} refunds)<extra></extra>"))
             st.plotly_chart(_layout(fig, cur.upper()), key="fin_chart_refunds")
         else:
             st.caption(f"No refunds in {cur.upper()} in this range." if cur else "No refunds in this range.")
-        _numbers(rf, key="fin_num_refunds",
-                 display=_fmt_money_cols(rf, ["refunded_amount"], "currency") if len(rf) else rf)
+        show_numbers(rf, key="fin_num_refunds",
+                 display=format_money_columns(rf, ["refunded_amount"], "currency") if len(rf) else rf)
     with right:
         st.subheader("Fees and net")
         fn = dash.fees_net
@@ -97,15 +99,15 @@ def render_charts(dash: m.Dashboard) -> None:
                                                                key="fin_chart_settlement")
             x = fn[fn.settlement_currency == sc]
             fig = go.Figure()
-            fig.add_bar(x=x.period, y=_major(x.fees, sc), name="Fees", marker_color=COLORS["fees"])
-            fig.add_scatter(x=x.period, y=_major(x.net, sc), name="Net", mode="lines",
+            fig.add_bar(x=x.period, y=major_units(x.fees, sc), name="Fees", marker_color=COLORS["fees"])
+            fig.add_scatter(x=x.period, y=major_units(x.net, sc), name="Net", mode="lines",
                             line=dict(color=COLORS["net"]))
-            fig.add_scatter(x=x.period, y=_major(x.gross, sc), name="Gross", mode="lines",
+            fig.add_scatter(x=x.period, y=major_units(x.gross, sc), name="Gross", mode="lines",
                             line=dict(color=COLORS["gross"], dash="dot"))
             st.plotly_chart(_layout(fig, f"{sc.upper()} (settlement)"), key="fin_chart_fees")
         else:
             st.caption("No balance transactions in this range.")
-        _numbers(fn, key="fin_num_fees", display=_fmt_money_cols(
+        show_numbers(fn, key="fin_num_fees", display=format_money_columns(
             fn, ["gross", "refunds", "dispute_losses", "fees", "net"], "settlement_currency") if len(fn) else fn)
 
     left, right = st.columns(2)
@@ -120,8 +122,8 @@ def render_charts(dash: m.Dashboard) -> None:
                 st.plotly_chart(_layout(fig, ""), key=f"fin_chart_disputes_{key}")
             else:
                 st.caption("No disputes opened in this range.")
-            _numbers(frame, key=f"fin_num_disputes_{key}",
-                     display=_fmt_money_cols(frame, ["amount"], "currency") if len(frame) else frame)
+            show_numbers(frame, key=f"fin_num_disputes_{key}",
+                     display=format_money_columns(frame, ["amount"], "currency") if len(frame) else frame)
 
     left, right = st.columns(2)
     for col, frame, field, title, key in ((left, dash.by_brand, "brand", "Payments by card brand", "brand"),
@@ -138,8 +140,8 @@ def render_charts(dash: m.Dashboard) -> None:
                 st.caption("Counts of successful payments (all currencies); volumes per currency in the table.")
             else:
                 st.caption("No payments in this range.")
-            _numbers(frame, key=f"fin_num_{key}", display=_fmt_rate_cols(
-                _fmt_money_cols(frame, ["volume"], "currency"), ["auth_rate", "share_of_payments"])
+            show_numbers(frame, key=f"fin_num_{key}", display=format_rate_columns(
+                format_money_columns(frame, ["volume"], "currency"), ["auth_rate", "share_of_payments"])
                 if len(frame) else frame)
 
     st.subheader("PaymentIntent funnel")
@@ -150,6 +152,6 @@ def render_charts(dash: m.Dashboard) -> None:
     else:
         st.caption("No PaymentIntents created in this range.")
     st.caption("The payment-status filter does not apply to the funnel.")
-    _numbers(fu, key="fin_num_funnel", display=_fmt_rate_cols(fu, ["pct_of_created", "pct_of_previous"]))
-    _numbers(dash.pi_statuses, "PaymentIntents by status", key="fin_num_pi_status",
-             display=_fmt_rate_cols(dash.pi_statuses, ["share"]))
+    show_numbers(fu, key="fin_num_funnel", display=format_rate_columns(fu, ["pct_of_created", "pct_of_previous"]))
+    show_numbers(dash.pi_statuses, "PaymentIntents by status", key="fin_num_pi_status",
+             display=format_rate_columns(dash.pi_statuses, ["share"]))

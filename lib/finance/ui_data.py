@@ -1,5 +1,5 @@
-"""Finance dashboard data access: the DB path, short-lived connections, the cached dashboard
-(keyed by the DB's version), reads, exports and readable error messages."""
+"""Finance dashboard data access: the DB path, short-lived warehouse connections, the cached
+dashboard (keyed by the file's version), reads, exports and readable error messages."""
 
 from __future__ import annotations
 
@@ -8,19 +8,23 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import streamlit as st
 
-from lib.finance import default_db_path
 from lib.finance import metrics as m
+from lib.finance.store import DATABASE_ERRORS, Reader, WarehouseError, default_db_path, open_warehouse
+from lib.redaction import safe_error_message
+
+# A page run waits at most this long for a sync in another process to release the file.
+OPEN_ATTEMPTS = 8
 
 
 def db_path() -> Path:
     return default_db_path()
 
 
-def _data_version(path: Path) -> tuple:
+def data_version(path: Path) -> tuple:
     """Changes whenever the DB (or its write-ahead log) changes: the cache key for results."""
     parts = []
     for p in (path, path.with_name(path.name + ".wal")):
@@ -32,71 +36,62 @@ def _data_version(path: Path) -> tuple:
     return tuple(parts)
 
 
-def open_db(path: Path, attempts: int = 8):
-    """A short-lived connection; waits briefly when another process is writing."""
-    last = None
-    for _ in range(attempts):
-        try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            last = exc
-            time.sleep(0.25)
-    raise RuntimeError("The finance database is busy: a sync in another process is writing to it. "
-                       "Try again in a moment.") from last
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cached_dashboard(path: str, version: tuple, filters: tuple) -> tuple[m.Dashboard, dict, dict, float]:
-    f = m.Filters(*filters)
-    con = open_db(Path(path))
+def read(path: Path, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(reader, *args)`` on a connection opened for this call and closed again, so a sync in
+    another process can write between two page runs."""
+    warehouse = open_warehouse(path, attempts=OPEN_ATTEMPTS)
     try:
-        t0 = time.perf_counter()
-        dash = m.compute_dashboard(con, f)
-        prev = _previous_period(f)
-        prev_ledger = m.ledger_kpis(con, prev).set_index("settlement_currency").to_dict("index")
-        prev_totals = m.payment_totals(con, prev)
-        server_ms = (time.perf_counter() - t0) * 1000
+        return fn(warehouse, *args)
     finally:
-        con.close()
-    return dash, prev_ledger, prev_totals, server_ms
+        warehouse.close()
 
 
-def _previous_period(f: m.Filters) -> m.Filters:
+def previous_period(f: m.Filters) -> m.Filters:
+    """The same number of days just before ``f`` (for the deltas on the KPI tiles)."""
     days = (f.end - f.start).days + 1
     return dataclasses.replace(f, start=f.start - timedelta(days=days), end=f.start - timedelta(days=1))
 
 
-def _read(path: Path, fn: Callable, *args):
-    con = open_db(path)
-    try:
-        return fn(con, *args)
-    finally:
-        con.close()
+def _dashboard_and_previous(db: Reader, f: m.Filters) -> tuple[m.Dashboard, dict, dict, float]:
+    t0 = time.perf_counter()
+    dash = m.compute_dashboard(db, f)
+    prev = previous_period(f)
+    prev_ledger = m.ledger_kpis(db, prev).set_index("settlement_currency").to_dict("index")
+    prev_totals = m.payment_totals(db, prev)
+    return dash, prev_ledger, prev_totals, (time.perf_counter() - t0) * 1000
 
 
-def _export_bytes(path: str, filters: tuple, fmt: str) -> bytes:
-    return _read(Path(path), m.export_payments, m.Filters(*filters), fmt)
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_dashboard(path: str, version: tuple, filters: tuple) -> tuple[m.Dashboard, dict, dict, float]:
+    """The dashboard, the previous period's ledger and totals, and the milliseconds the queries
+    took; cached per file ``version`` (:func:`data_version`) and filters (``astuple``)."""
+    return read(Path(path), _dashboard_and_previous, m.Filters(*filters))
 
 
-def _read_meta(path: Path) -> tuple[dict, dict]:
+def export_bytes(path: str, filters: tuple, fmt: str) -> bytes:
+    """The payments the filters select as CSV or Parquet bytes."""
+    return read(Path(path), m.export_payments, m.Filters(*filters), fmt)
+
+
+def _options_and_status(db: Reader) -> tuple[dict, dict]:
+    options = m.filter_options(db)
+    options["ready"] = m.has_data(db)
+    return options, m.sync_status(db)
+
+
+def read_meta(path: Path) -> tuple[dict, dict]:
+    """The filter options (with ``ready``: is there data) and the sync status. Reading a file
+    that does not exist yet does not create it."""
     if not path.exists():
         return {"ready": False}, {}
-    con = open_db(path)
-    try:
-        options = m.filter_options(con)
-        options["ready"] = m.has_data(con)
-        status = m.sync_status(con)
-    finally:
-        con.close()
-    return options, status
+    return read(path, _options_and_status)
 
 
-def _readable(exc: BaseException) -> str:
-    from lib.redaction import safe_error_message
-
-    if isinstance(exc, duckdb.Error):
+def readable_error(exc: BaseException) -> str:
+    """One readable line for an error while reading the warehouse (never a traceback or key)."""
+    if isinstance(exc, WarehouseError):
+        return exc.message
+    if isinstance(exc, DATABASE_ERRORS):
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return f"Could not read the finance database: {first}"
-    if isinstance(exc, RuntimeError):
-        return str(exc)
     return safe_error_message(exc)

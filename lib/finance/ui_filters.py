@@ -8,10 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import streamlit as st
 
 from lib.finance import metrics as m
-from lib.finance.schema import PAY_STATUSES
-from lib.finance.ui_format import (
-    STATUS_LABELS,
-)
+from lib.finance.ui_format import STATUS_LABELS
 
 RANGES = ("Last 7 days", "Last 30 days", "Last 90 days", "Last 365 days", "Year to date", "All time",
           "Custom")
@@ -57,7 +54,7 @@ def render_filters(options: dict) -> m.Filters | None:
         brands = st.multiselect("Card brand", options["brands"], key="fin_brands", placeholder="All brands")
         countries = st.multiselect("Card country", options["countries"], key="fin_countries",
                                    placeholder="All countries")
-        statuses = st.multiselect("Payment status", [s for s in PAY_STATUSES if s in options["statuses"]],
+        statuses = st.multiselect("Payment status", [s for s in m.PAY_STATUSES if s in options["statuses"]],
                                   key="fin_statuses", format_func=lambda s: STATUS_LABELS.get(s, s),
                                   placeholder="All statuses")
     try:

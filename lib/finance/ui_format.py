@@ -1,5 +1,6 @@
-"""Finance dashboard display helpers: colours, status labels, explorer links, money/rate
-formatting of DataFrames, deltas vs the previous period and the "Show numbers" expanders."""
+"""Finance dashboard display helpers: colours, status labels, money/rate columns of DataFrames
+formatted for display (with THE amount formatter), chart values in major units, deltas vs the
+previous period and the "Show numbers" expanders."""
 
 from __future__ import annotations
 
@@ -15,21 +16,32 @@ COLORS = {"succeeded": "#2e7d32", "refunded": "#f9a825", "disputed": "#c62828", 
           "fees": "#6d4c41", "net": "#1565c0", "gross": "#90caf9"}
 
 
-def _major(values: pd.Series, currency: str) -> pd.Series:
+def major_units(values: pd.Series, currency: str) -> pd.Series:
+    """Minor units as floats in major units, for chart axes (numbers, not display strings)."""
     return values.astype("float64") / (10 ** exponent(currency))
 
 
-def _fmt_money_cols(df: pd.DataFrame, cols: list[str], currency_col: str) -> pd.DataFrame:
+def amount_text(value: float | int | None, currency: str) -> str:
+    """A minor-unit amount from a DataFrame (int, float or missing) as a person reads it."""
+    return format_amount(None if pd.isna(value) else int(round(value)), currency)
+
+
+def amounts_text(values: pd.Series, currency: str) -> list[str]:
+    """Each amount of one currency as a person reads it, e.g. for chart hovers."""
+    return [amount_text(v, currency) for v in values]
+
+
+def format_money_columns(df: pd.DataFrame, cols: list[str], currency_col: str) -> pd.DataFrame:
     """A display copy with money columns formatted per row currency (numbers stay in the CSV)."""
     out = df.copy()
     for c in cols:
         if c in out.columns:
-            out[c] = [format_amount(int(round(v)), cur) if pd.notna(v) else "–"
-                      for v, cur in zip(out[c], out[currency_col])]
+            out[c] = [amount_text(v, cur) for v, cur in zip(out[c], out[currency_col])]
     return out
 
 
-def _fmt_rate_cols(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+def format_rate_columns(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """A display copy with rate columns as percentages (``format_rate``)."""
     out = df.copy()
     for c in cols:
         if c in out.columns:
@@ -37,7 +49,9 @@ def _fmt_rate_cols(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return out
 
 
-def _delta(now: float | int | None, before: float | int | None, *, pct: bool = True) -> str | None:
+def delta_text(now: float | int | None, before: float | int | None, *, pct: bool = True) -> str | None:
+    """The change vs the previous period: relative (``+12.5%``) or, for rates, in percentage
+    points; ``None`` when there is nothing to compare with."""
     if now is None or before is None:
         return None
     if pct:
@@ -47,6 +61,8 @@ def _delta(now: float | int | None, before: float | int | None, *, pct: bool = T
     return f"{(now - before) * 100:+.2f} pts vs previous period"
 
 
-def _numbers(df: pd.DataFrame, label: str = "Show numbers", *, key: str, display: pd.DataFrame | None = None):
+def show_numbers(df: pd.DataFrame, label: str = "Show numbers", *, key: str,
+                 display: pd.DataFrame | None = None) -> None:
+    """An expander with the frame behind a chart (``display``: its formatted copy)."""
     with st.expander(label):
         st.dataframe(display if display is not None else df, hide_index=True, width="stretch", key=key)

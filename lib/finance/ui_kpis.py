@@ -8,12 +8,7 @@ import streamlit as st
 from lib import ui_pages
 from lib.finance import metrics as m
 from lib.finance.money import format_amount, format_rate
-from lib.finance.ui_format import (
-    _delta,
-    _fmt_money_cols,
-    _fmt_rate_cols,
-    _major,
-)
+from lib.finance.ui_format import delta_text, format_money_columns, format_rate_columns, major_units
 
 
 def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None:
@@ -38,8 +33,8 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
         ]
         for col, (label, key, spark_key, help_text) in zip(cols, tiles):
             value = int(r[key])
-            col.metric(label, format_amount(value, cur), _delta(value, before.get(key)), help=help_text,
-                       border=True, chart_data=_major(spark[spark_key], cur).tolist() if len(spark) > 1 else None,
+            col.metric(label, format_amount(value, cur), delta_text(value, before.get(key)), help=help_text,
+                       border=True, chart_data=major_units(spark[spark_key], cur).tolist() if len(spark) > 1 else None,
                        delta_color="inverse" if key in ("refunds", "dispute_losses", "fees") else "normal")
         if int(r["other_adjustments"]):
             st.caption(f"Other adjustments: {format_amount(int(r['other_adjustments']), cur)}")
@@ -47,16 +42,16 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
     t = dash.totals
     cols = st.columns(5)
     cols[0].metric("Successful payments", f"{t['successful_payments']:,}",
-                   _delta(t["successful_payments"], prev_totals.get("successful_payments")), border=True)
+                   delta_text(t["successful_payments"], prev_totals.get("successful_payments")), border=True)
     cols[1].metric("Authorization rate", format_rate(t["auth_rate"]),
-                   _delta(t["auth_rate"], prev_totals.get("auth_rate"), pct=False), border=True,
+                   delta_text(t["auth_rate"], prev_totals.get("auth_rate"), pct=False), border=True,
                    help="Charges authorized / charges attempted (succeeded + failed), all currencies.")
     cols[2].metric("Refund rate", format_rate(t["refund_rate_count"]),
-                   _delta(t["refund_rate_count"], prev_totals.get("refund_rate_count"), pct=False),
+                   delta_text(t["refund_rate_count"], prev_totals.get("refund_rate_count"), pct=False),
                    delta_color="inverse", border=True,
                    help="Payments in the range with a refund / successful payments in the range.")
     cols[3].metric("Dispute rate", format_rate(t["dispute_rate_count"]),
-                   _delta(t["dispute_rate_count"], prev_totals.get("dispute_rate_count"), pct=False),
+                   delta_text(t["dispute_rate_count"], prev_totals.get("dispute_rate_count"), pct=False),
                    delta_color="inverse", border=True,
                    help=f"Disputes opened in the range (inquiries excluded) / successful payments. Card "
                         f"networks start monitoring at {m.DISPUTE_RATE_THRESHOLD:.2%}.")
@@ -72,9 +67,9 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
     pk = dash.payments
     if len(pk):
         with st.expander("Payments per currency (average payment, rates by count and amount)"):
-            show = _fmt_money_cols(pk, ["successful_volume", "refunded_amount", "disputed_amount",
+            show = format_money_columns(pk, ["successful_volume", "refunded_amount", "disputed_amount",
                                         "average_payment"], "currency")
-            show = _fmt_rate_cols(show, ["auth_rate", "refund_rate_count", "refund_rate_amount",
+            show = format_rate_columns(show, ["auth_rate", "refund_rate_count", "refund_rate_amount",
                                          "dispute_rate_count", "dispute_rate_amount"])
             show["currency"] = show["currency"].str.upper()
             st.dataframe(show, hide_index=True, width="stretch", key="fin_tbl_payments_kpi")
@@ -91,7 +86,7 @@ def render_open_disputes(dash: m.Dashboard) -> None:
         return
     show = od[["id", "payment_intent", "amount", "currency", "status", "reason", "evidence_due_by",
                "days_left", "overdue"]].copy()
-    show = _fmt_money_cols(show, ["amount"], "currency")
+    show = format_money_columns(show, ["amount"], "currency")
     show["days_left"] = show["days_left"].round(1)
     show["explorer"] = [ui_pages.explorer_url(p) if p else None for p in od.payment_intent]
     st.dataframe(show, hide_index=True, width="stretch", key="fin_tbl_disputes", column_config={

@@ -1,16 +1,20 @@
-"""The Finance dashboard page through AppTest, on a fixture DuckDB (synthetic data, last 90 days)."""
+"""The Finance dashboard page through AppTest, on a fixture DuckDB (synthetic data, last 90 days).
+
+Expected numbers are computed here, in plain Python, from the raw synced rows (``charges``,
+``refunds``, ``disputes``, ``balance_transactions``), not with the metrics the page uses.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
 
-import lib.ui_finance as ui_finance
-from lib.finance import ENV_FINANCE_DB
-from lib.finance import metrics as m
+from lib.finance import ENV_FINANCE_DB, ui_sync
 from lib.finance.money import format_amount, format_rate
+from lib.finance.sync import run_sync
 from lib.finance.synthetic import generate
 from tests.app.conftest import open_page, rendered_text
 from tests.unit.fake_stripe import Failure, FakeStripe
@@ -34,12 +38,51 @@ def db_env(fixture_db, monkeypatch):
     return fixture_db
 
 
-def expected(path, f: m.Filters):
+# Stripe's reporting categories that are money movements, not sales (the fixture has payouts).
+NOT_SALES = {"payout", "payout_reversal", "transfer", "transfer_reversal", "topup", "topup_reversal"}
+CAPTURED = {"succeeded", "partially_refunded", "refunded", "disputed"}   # money was captured
+REFUND_LINES = {"refund", "refund_failure", "partial_capture_reversal"}
+
+
+def raw_rows(path) -> dict[str, list[dict]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return m.ledger_kpis(con, f), m.payment_totals(con, f)
+        out = {}
+        for table, cols in (("charges", "id, created, currency, status, pay_status, card_brand"),
+                            ("refunds", "id, charge, created, amount, currency, status"), ("disputes", "id, charge"),
+                            ("balance_transactions", "created, amount, fee, net, currency, reporting_category, source")):
+            cur = con.execute(f"SELECT {cols} FROM {table}")
+            names = [d[0] for d in cur.description]
+            out[table] = [dict(zip(names, r)) for r in cur.fetchall()]
+        return out
     finally:
         con.close()
+
+
+def expected(path, start, end, *, currency: str | None = None, brand: str | None = None) -> tuple[dict, dict]:
+    """(USD ledger, payment totals) for the UTC days ``start``..``end``, optionally for payments in
+    one presentment currency / card brand: sums over the raw rows."""
+    rows = raw_rows(path)
+    charges = {c["id"]: c for c in rows["charges"]}
+    charge_of = {r["id"]: r["charge"] for r in rows["refunds"] + rows["disputes"]}
+
+    def selected(charge: dict | None, own_currency: str) -> bool:
+        # a ledger line is filtered by its payment's presentment currency and card brand
+        return (currency is None or (charge["currency"] if charge else own_currency) == currency) and \
+            (brand is None or (charge is not None and charge["card_brand"] == brand))
+
+    lines = [b for b in rows["balance_transactions"] if start <= b["created"].date() <= end
+             and b["reporting_category"] not in NOT_SALES
+             and selected(charges.get(b["source"]) or charges.get(charge_of.get(b["source"])), b["currency"])]
+    ledger = {"gross_volume": sum(b["amount"] for b in lines if b["reporting_category"] == "charge"),
+              "refunds": -sum(b["amount"] for b in lines if b["reporting_category"] in REFUND_LINES),
+              "fees": sum(b["fee"] for b in lines), "net_volume": sum(b["net"] for b in lines)}
+    paid = [c for c in rows["charges"] if start <= c["created"].date() <= end and selected(c, c["currency"])]
+    authorized = sum(c["status"] == "succeeded" for c in paid)
+    attempts = sum(c["status"] in ("succeeded", "failed") for c in paid)
+    totals = {"successful_payments": sum(c["pay_status"] in CAPTURED for c in paid),
+              "auth_rate": authorized / attempts if attempts else None}
+    return ledger, totals
 
 
 def metric(at, label: str) -> str:
@@ -48,20 +91,19 @@ def metric(at, label: str) -> str:
     return values[0]
 
 
-def last_30() -> m.Filters:
-    return m.Filters(TODAY - timedelta(days=29), TODAY)
+LAST_30 = (TODAY - timedelta(days=29), TODAY)
 
 
 def test_page_shows_kpis_charts_and_tables_matching_the_metrics(db_env):
     at = open_page(PAGE)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Finance dashboard"
-    ledger, totals = expected(db_env, last_30())
-    usd = ledger.set_index("settlement_currency").loc["usd"]
-    assert metric(at, "Gross volume") == format_amount(int(usd.gross_volume), "usd")
-    assert metric(at, "Fees") == format_amount(int(usd.fees), "usd")
-    assert metric(at, "Net volume") == format_amount(int(usd.net_volume), "usd")
-    assert metric(at, "Refunds") == format_amount(int(usd.refunds), "usd")
+    usd, totals = expected(db_env, *LAST_30)
+    assert usd["gross_volume"] > 0 and usd["refunds"] > 0
+    assert metric(at, "Gross volume") == format_amount(usd["gross_volume"], "usd")
+    assert metric(at, "Fees") == format_amount(usd["fees"], "usd")
+    assert metric(at, "Net volume") == format_amount(usd["net_volume"], "usd")
+    assert metric(at, "Refunds") == format_amount(usd["refunds"], "usd")
     assert metric(at, "Successful payments") == f"{totals['successful_payments']:,}"
     assert metric(at, "Authorization rate") == format_rate(totals["auth_rate"])
     assert len(at.get("plotly_chart")) >= 8
@@ -73,19 +115,38 @@ def test_page_shows_kpis_charts_and_tables_matching_the_metrics(db_env):
     assert any(b.label == "Sync now" for b in at.button)
 
 
+def test_refund_chart_hovers_show_each_day_with_the_one_amount_formatter(db_env):
+    at = open_page(PAGE)
+    assert not at.exception
+    (chart,) = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")
+                if "refunds)" in json.loads(c.proto.spec)["data"][0].get("hovertemplate", "")]
+    shown = {x[:10]: text for x, (text, _) in zip(chart["x"], chart["customdata"])}
+    per_day: dict[str, int] = {}
+    for r in raw_rows(db_env)["refunds"]:
+        day = r["created"].date()
+        if LAST_30[0] <= day <= LAST_30[1] and r["currency"] == "usd" and \
+                r["status"] in ("succeeded", "pending", "requires_action"):
+            per_day[day.isoformat()] = per_day.get(day.isoformat(), 0) + r["amount"]
+    assert per_day and len(shown) == 30
+    assert shown == {(LAST_30[0] + timedelta(days=i)).isoformat():
+                     format_amount(per_day.get((LAST_30[0] + timedelta(days=i)).isoformat(), 0), "usd")
+                     for i in range(30)}
+
+
 def test_changing_filters_changes_the_numbers(db_env):
     at = open_page(PAGE)
     at.multiselect(key="fin_currencies").set_value(["eur"]).run()
     assert not at.exception
-    ledger, totals = expected(db_env, m.Filters(last_30().start, last_30().end, currencies=("eur",)))
-    assert metric(at, "Gross volume") == format_amount(int(ledger.iloc[0].gross_volume), "usd")
+    ledger, totals = expected(db_env, *LAST_30, currency="eur")
+    assert 0 < ledger["gross_volume"] < expected(db_env, *LAST_30)[0]["gross_volume"]
+    assert metric(at, "Gross volume") == format_amount(ledger["gross_volume"], "usd")  # settled in USD
     assert metric(at, "Successful payments") == f"{totals['successful_payments']:,}"
 
     at.multiselect(key="fin_currencies").set_value([]).run()
     at.multiselect(key="fin_brands").set_value(["amex"]).run()
     at.segmented_control(key="fin_granularity").set_value("week").run()
     assert not at.exception
-    _, totals = expected(db_env, m.Filters(last_30().start, last_30().end, "week", brands=("amex",)))
+    _, totals = expected(db_env, *LAST_30, brand="amex")
     assert metric(at, "Successful payments") == f"{totals['successful_payments']:,}"
 
     at.multiselect(key="fin_statuses").set_value(["failed"]).run()
@@ -98,7 +159,7 @@ def test_date_range_choices(db_env):
     at = open_page(PAGE)
     at.selectbox(key="fin_range").set_value("All time").run()
     assert not at.exception
-    ledger, totals = expected(db_env, m.Filters(TODAY - timedelta(days=89), TODAY))
+    _, totals = expected(db_env, TODAY - timedelta(days=89), TODAY)
     assert metric(at, "Successful payments") == f"{totals['successful_payments']:,}"
     at.selectbox(key="fin_range").set_value("Custom").run()
     empty = (TODAY - timedelta(days=400), TODAY - timedelta(days=370))
@@ -124,7 +185,7 @@ def test_empty_database_then_sync_now_fills_it(tmp_path, monkeypatch):
     fake.pay(1099)
     fake.tick()
     fake.pay(2000, decline="insufficient_funds")
-    monkeypatch.setattr(ui_finance, "sync_client", fake.client)
+    monkeypatch.setattr(ui_sync, "sync_client", fake.client)
     at = open_page(PAGE)
     assert not at.exception
     assert any("No finance data yet" in i.value for i in at.info)
@@ -142,7 +203,7 @@ def test_sync_errors_are_readable_and_keep_the_data(db_env, tmp_path, monkeypatc
     monkeypatch.setenv(ENV_FINANCE_DB, str(db))
     fake = FakeStripe(start=int(datetime.now(UTC).timestamp()) - 3600)
     fake.pay(1099)
-    monkeypatch.setattr(ui_finance, "sync_client", fake.client)
+    monkeypatch.setattr(ui_sync, "sync_client", fake.client)
     at = open_page(PAGE)
     at.button(key="fin_sync").click().run()
     assert metric(at, "Gross volume") == "$10.99"
@@ -159,7 +220,7 @@ def test_connection_failure_for_sync_is_a_message(db_env, monkeypatch):
     def broken():
         raise RuntimeError("no sandbox")
 
-    monkeypatch.setattr(ui_finance, "sync_client", broken)
+    monkeypatch.setattr(ui_sync, "sync_client", broken)
     at = open_page(PAGE)
     at.button(key="fin_sync").click().run()
     assert not at.exception
@@ -182,9 +243,7 @@ def test_filter_values_missing_from_new_data_are_dropped(db_env, tmp_path, monke
     usd_only = tmp_path / "usd.duckdb"
     fake = FakeStripe(start=int(datetime.now(UTC).timestamp()) - 3600)
     fake.pay(1500)
-    from lib.sync import sync
-
-    assert sync(fake.client(), usd_only, now=lambda: fake.clock).ok
+    assert run_sync(fake.client(), usd_only, now=lambda: fake.clock).ok
     monkeypatch.setenv(ENV_FINANCE_DB, str(usd_only))
     at.run()
     assert not at.exception, [e.value for e in at.exception]

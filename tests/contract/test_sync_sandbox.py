@@ -7,6 +7,7 @@ exactly and stay cheap on incremental runs.
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -14,6 +15,9 @@ import pytest
 import stripe
 
 from lib.finance import metrics as m
+from lib.finance.store import DuckDBWarehouse
+from lib.sandbox import start_sandbox
+from lib.sandbox.seed import seed
 from lib.sync import sync
 
 TABLES = {"customers": "customers", "payment_intents": "payment_intents", "charges": "charges",
@@ -37,9 +41,6 @@ class CountingClient(stripe.RequestsClient):
 
 @pytest.fixture(scope="module")
 def seeded():
-    from lib.sandbox import start_sandbox
-    from lib.sandbox.seed import seed
-
     handle = start_sandbox(memory=True, async_delay=0)
     seed(handle.engine, payments=600, days=45, seed=11)
     yield handle
@@ -73,7 +74,7 @@ def ledger_from_api(bts: list[dict], start, end) -> dict:
 def db_ledger(db, f: m.Filters) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        df = m.ledger_kpis(con, f)
+        df = m.ledger_kpis(DuckDBWarehouse(con), f)
     finally:
         con.close()
     assert df.settlement_currency.tolist() in ([], ["usd"])
@@ -200,8 +201,6 @@ def test_rejected_key_is_a_clear_message_and_keeps_the_data(seeded, tmp_path):
 
 
 def test_unreachable_api_is_a_clear_message(tmp_path):
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -32,8 +32,7 @@ import pytest
 
 from lib.finance import metrics as m
 from lib.finance.money import format_amount, format_rate, to_major
-from lib.finance.rollups import rebuild_rollups
-from lib.finance.schema import ensure_schema, insert_objects
+from lib.finance.store import DuckDBWarehouse, ensure_schema, insert_objects, rebuild_rollups
 from lib.finance.synthetic import generate
 
 MARCH = m.Filters(date(2025, 3, 1), date(2025, 3, 31))
@@ -71,70 +70,76 @@ def bt(tid, created, amount, fee, category, source, cur="usd", rate=None):
                 category, "adjustment"), "source": source, "status": "available"}
 
 
+CHARGES = [
+    charge("ch_1", "2025-03-01 10:00", 1000, "usd", "visa", "US", bt="txn_1"),
+    charge("ch_2", "2025-03-01 11:00", 2001, "usd", "mastercard", "US", refunded=2001, bt="txn_2"),
+    charge("ch_3", "2025-03-02 09:00", 5000, "eur", "visa", "FR", bt="txn_3"),
+    charge("ch_4", "2025-03-02 12:00", 3000, "usd", "amex", "US", disputed=True, bt="txn_4"),
+    charge("ch_5", "2025-03-03 08:00", 1500, "usd", "visa", "US", status="failed",
+           decline="insufficient_funds"),
+    charge("ch_6", "2025-03-03 09:00", 800, "usd", "visa", "GB", status="failed",
+           decline="highest_risk_level", blocked=True),
+    charge("ch_7", "2025-03-04 10:00", 500, "jpy", "jcb", "JP", refunded=200, bt="txn_7"),
+    charge("ch_8", "2025-03-10 10:00", 5120, "kwd", "visa", "KW", disputed=True, bt="txn_8"),
+    charge("ch_9", "2025-03-10 11:00", 4000, "usd", "visa", "US", captured=False),
+    charge("ch_10", "2025-02-27 10:00", 9999, "usd", "visa", "US", disputed=True, bt="txn_10"),
+]
+INTENTS = [pi("pi_" + c["id"][3:], datetime.fromtimestamp(c["created"], UTC).replace(tzinfo=None).isoformat(),
+              c["amount"], c["currency"], "requires_payment_method" if c["status"] == "failed" else
+              ("succeeded" if c["captured"] else "requires_capture"), c["id"]) for c in CHARGES] + [
+    pi("pi_11", "2025-03-05 10:00", 700, "usd", "requires_payment_method"),
+    pi("pi_12", "2025-03-08 10:00", 1200, "usd", "canceled"),
+]
+REFUNDS = [
+    {"id": "re_1", "object": "refund", "created": ts("2025-03-03 10:00"), "amount": 2001, "currency": "usd",
+     "status": "succeeded", "charge": "ch_2", "balance_transaction": "txn_r1"},
+    {"id": "re_2", "object": "refund", "created": ts("2025-03-04 12:00"), "amount": 200, "currency": "jpy",
+     "status": "succeeded", "charge": "ch_7", "balance_transaction": "txn_r2"},
+]
+DISPUTES = [
+    {"id": "du_1", "object": "dispute", "created": ts("2025-03-05 10:00"), "amount": 3000, "currency": "usd",
+     "status": "needs_response", "reason": "fraudulent", "charge": "ch_4",
+     "evidence_details": {"due_by": ts("2025-03-13 23:59:59"), "has_evidence": False}},
+    {"id": "du_2", "object": "dispute", "created": ts("2025-03-06 10:00"), "amount": 9999, "currency": "usd",
+     "status": "won", "reason": "general", "charge": "ch_10",
+     "evidence_details": {"due_by": ts("2025-03-14 23:59:59"), "has_evidence": True}},
+    {"id": "du_3", "object": "dispute", "created": ts("2025-03-07 10:00"), "amount": 5120, "currency": "kwd",
+     "status": "warning_needs_response", "reason": "general", "charge": "ch_8",
+     "evidence_details": {"due_by": ts("2025-03-15 23:59:59"), "has_evidence": False}},
+]
+BALANCE_TXNS = [
+    bt("txn_1", "2025-03-01 10:00", 1000, 59, "charge", "ch_1"),
+    bt("txn_2", "2025-03-01 11:00", 2001, 88, "charge", "ch_2"),
+    bt("txn_3", "2025-03-02 09:00", 5435, 245, "charge", "ch_3", rate=1.087),
+    bt("txn_4", "2025-03-02 12:00", 3000, 117, "charge", "ch_4"),
+    bt("txn_7", "2025-03-04 10:00", 333, 40, "charge", "ch_7", rate=0.00666),
+    bt("txn_8", "2025-03-10 10:00", 16677, 700, "charge", "ch_8", rate=3.257),
+    bt("txn_10", "2025-02-27 10:00", 9999, 320, "charge", "ch_10"),
+    bt("txn_r1", "2025-03-03 10:00", -2001, 0, "refund", "re_1"),
+    bt("txn_r2", "2025-03-04 12:00", -133, 0, "refund", "re_2", rate=0.00666),
+    bt("txn_d1", "2025-03-05 10:00", -3000, 1500, "dispute", "du_1"),
+    bt("txn_d2", "2025-03-06 10:00", -9999, 1500, "dispute", "du_2"),
+    bt("txn_d3", "2025-03-20 10:00", 9999, 0, "dispute_reversal", "du_2"),
+    bt("txn_p1", "2025-03-15 00:00", -10000, 0, "payout", "po_1"),
+    bt("txn_f1", "2025-03-20 00:00", -500, 0, "fee", None),
+]
+
+
 def build(con) -> None:
     ensure_schema(con)
-    charges = [
-        charge("ch_1", "2025-03-01 10:00", 1000, "usd", "visa", "US", bt="txn_1"),
-        charge("ch_2", "2025-03-01 11:00", 2001, "usd", "mastercard", "US", refunded=2001, bt="txn_2"),
-        charge("ch_3", "2025-03-02 09:00", 5000, "eur", "visa", "FR", bt="txn_3"),
-        charge("ch_4", "2025-03-02 12:00", 3000, "usd", "amex", "US", disputed=True, bt="txn_4"),
-        charge("ch_5", "2025-03-03 08:00", 1500, "usd", "visa", "US", status="failed",
-               decline="insufficient_funds"),
-        charge("ch_6", "2025-03-03 09:00", 800, "usd", "visa", "GB", status="failed",
-               decline="highest_risk_level", blocked=True),
-        charge("ch_7", "2025-03-04 10:00", 500, "jpy", "jcb", "JP", refunded=200, bt="txn_7"),
-        charge("ch_8", "2025-03-10 10:00", 5120, "kwd", "visa", "KW", disputed=True, bt="txn_8"),
-        charge("ch_9", "2025-03-10 11:00", 4000, "usd", "visa", "US", captured=False),
-        charge("ch_10", "2025-02-27 10:00", 9999, "usd", "visa", "US", disputed=True, bt="txn_10"),
-    ]
-    insert_objects(con, "charges", charges)
-    intents = [pi("pi_" + c["id"][3:], datetime.fromtimestamp(c["created"], UTC).replace(tzinfo=None).isoformat(), c["amount"],
-                  c["currency"], "requires_payment_method" if c["status"] == "failed" else
-                  ("succeeded" if c["captured"] else "requires_capture"), c["id"]) for c in charges]
-    intents += [pi("pi_11", "2025-03-05 10:00", 700, "usd", "requires_payment_method"),
-                pi("pi_12", "2025-03-08 10:00", 1200, "usd", "canceled")]
-    insert_objects(con, "payment_intents", intents)
-    insert_objects(con, "refunds", [
-        {"id": "re_1", "object": "refund", "created": ts("2025-03-03 10:00"), "amount": 2001, "currency": "usd",
-         "status": "succeeded", "charge": "ch_2", "balance_transaction": "txn_r1"},
-        {"id": "re_2", "object": "refund", "created": ts("2025-03-04 12:00"), "amount": 200, "currency": "jpy",
-         "status": "succeeded", "charge": "ch_7", "balance_transaction": "txn_r2"},
-    ])
-    insert_objects(con, "disputes", [
-        {"id": "du_1", "object": "dispute", "created": ts("2025-03-05 10:00"), "amount": 3000, "currency": "usd",
-         "status": "needs_response", "reason": "fraudulent", "charge": "ch_4",
-         "evidence_details": {"due_by": ts("2025-03-13 23:59:59"), "has_evidence": False}},
-        {"id": "du_2", "object": "dispute", "created": ts("2025-03-06 10:00"), "amount": 9999, "currency": "usd",
-         "status": "won", "reason": "general", "charge": "ch_10",
-         "evidence_details": {"due_by": ts("2025-03-14 23:59:59"), "has_evidence": True}},
-        {"id": "du_3", "object": "dispute", "created": ts("2025-03-07 10:00"), "amount": 5120, "currency": "kwd",
-         "status": "warning_needs_response", "reason": "general", "charge": "ch_8",
-         "evidence_details": {"due_by": ts("2025-03-15 23:59:59"), "has_evidence": False}},
-    ])
-    insert_objects(con, "balance_transactions", [
-        bt("txn_1", "2025-03-01 10:00", 1000, 59, "charge", "ch_1"),
-        bt("txn_2", "2025-03-01 11:00", 2001, 88, "charge", "ch_2"),
-        bt("txn_3", "2025-03-02 09:00", 5435, 245, "charge", "ch_3", rate=1.087),
-        bt("txn_4", "2025-03-02 12:00", 3000, 117, "charge", "ch_4"),
-        bt("txn_7", "2025-03-04 10:00", 333, 40, "charge", "ch_7", rate=0.00666),
-        bt("txn_8", "2025-03-10 10:00", 16677, 700, "charge", "ch_8", rate=3.257),
-        bt("txn_10", "2025-02-27 10:00", 9999, 320, "charge", "ch_10"),
-        bt("txn_r1", "2025-03-03 10:00", -2001, 0, "refund", "re_1"),
-        bt("txn_r2", "2025-03-04 12:00", -133, 0, "refund", "re_2", rate=0.00666),
-        bt("txn_d1", "2025-03-05 10:00", -3000, 1500, "dispute", "du_1"),
-        bt("txn_d2", "2025-03-06 10:00", -9999, 1500, "dispute", "du_2"),
-        bt("txn_d3", "2025-03-20 10:00", 9999, 0, "dispute_reversal", "du_2"),
-        bt("txn_p1", "2025-03-15 00:00", -10000, 0, "payout", "po_1"),
-        bt("txn_f1", "2025-03-20 00:00", -500, 0, "fee", None),
-    ])
+    insert_objects(con, "charges", CHARGES)
+    insert_objects(con, "payment_intents", INTENTS)
+    insert_objects(con, "refunds", REFUNDS)
+    insert_objects(con, "disputes", DISPUTES)
+    insert_objects(con, "balance_transactions", BALANCE_TXNS)
     rebuild_rollups(con)
 
 
 @pytest.fixture(scope="module")
-def con():
+def db():
     c = duckdb.connect()
     build(c)
-    yield c
+    yield DuckDBWarehouse(c)
     c.close()
 
 
@@ -149,8 +154,8 @@ def row(df: pd.DataFrame, **match) -> dict:
 # --- KPIs ---------------------------------------------------------------------------------------
 
 
-def test_ledger_kpis_equal_the_balance_transaction_sums(con):
-    df = m.ledger_kpis(con, MARCH)
+def test_ledger_kpis_equal_the_balance_transaction_sums(db):
+    df = m.ledger_kpis(db, MARCH)
     assert list(df.settlement_currency) == ["usd"]
     r = row(df, settlement_currency="usd")
     assert r["gross_volume"] == 1000 + 2001 + 5435 + 3000 + 333 + 16677
@@ -162,16 +167,18 @@ def test_ledger_kpis_equal_the_balance_transaction_sums(con):
     assert r["net_volume"] == r["gross_volume"] - r["refunds"] - r["dispute_losses"] + r["other_adjustments"] \
         - r["fees"]
     assert r["balance_transactions"] == 12  # the payout is not a sale
-    # and straight from the raw table
-    raw = con.execute("""SELECT sum(amount) FILTER (WHERE reporting_category = 'charge'), sum(fee), sum(net)
-        FROM balance_transactions WHERE created >= '2025-03-01' AND created < '2025-04-01'
-        AND reporting_category <> 'payout'""").fetchone()
-    assert (r["gross_volume"], r["fees"], r["net_volume"]) == raw
+    # and summed here, in Python, over the hand-built balance transactions (the payout is no sale)
+    march = [b for b in BALANCE_TXNS if ts("2025-03-01 00:00") <= b["created"] < ts("2025-04-01 00:00")
+             and b["reporting_category"] != "payout"]
+    assert r["gross_volume"] == sum(b["amount"] for b in march if b["reporting_category"] == "charge")
+    assert r["fees"] == sum(b["fee"] for b in march)
+    assert r["net_volume"] == sum(b["net"] for b in march)
+    assert r["balance_transactions"] == len(march)
     assert isinstance(r["gross_volume"], int)
 
 
-def test_payment_kpis_per_presentment_currency(con):
-    df = m.payment_kpis(con, MARCH)
+def test_payment_kpis_per_presentment_currency(db):
+    df = m.payment_kpis(db, MARCH)
     assert sorted(df.currency) == ["eur", "jpy", "kwd", "usd"]
     usd = row(df, currency="usd")
     assert usd["successful_payments"] == 3 and usd["successful_volume"] == 6001
@@ -194,8 +201,8 @@ def test_payment_kpis_per_presentment_currency(con):
     assert eur["successful_volume"] == 5000 and eur["auth_rate"] == 1.0
 
 
-def test_totals_add_counts_across_currencies_only(con):
-    t = m.payment_totals(con, MARCH)
+def test_totals_add_counts_across_currencies_only(db):
+    t = m.payment_totals(db, MARCH)
     assert t["successful_payments"] == 6 and t["attempts"] == 9 and t["authorized"] == 7
     assert t["auth_rate"] == pytest.approx(7 / 9)
     assert t["refund_rate_count"] == pytest.approx(2 / 6)
@@ -204,7 +211,7 @@ def test_totals_add_counts_across_currencies_only(con):
     assert not any("volume" in k or "amount" in k for k in t)
 
 
-def test_dispute_rate_threshold_is_075_percent(con):
+def test_dispute_rate_threshold_is_075_percent(db):
     assert m.DISPUTE_RATE_THRESHOLD == 0.0075
     # one dispute in 133 payments = 0.75% -> flagged; in 134 -> not
     c = duckdb.connect()
@@ -217,32 +224,32 @@ def test_dispute_rate_threshold_is_075_percent(con):
         insert_objects(c, "disputes", [{"id": "du_x", "created": ts("2025-03-02 10:00"), "amount": 1000,
                                         "currency": "usd", "status": "lost", "charge": "ch_0"}])
         rebuild_rollups(c)
-        assert row(m.payment_kpis(c, MARCH), currency="usd")["dispute_rate_flag"] is flagged
+        assert row(m.payment_kpis(DuckDBWarehouse(c), MARCH), currency="usd")["dispute_rate_flag"] is flagged
 
 
-def test_open_disputes_need_a_response_soonest_first(con):
+def test_open_disputes_need_a_response_soonest_first(db):
     now = datetime(2025, 3, 12, 0, 0)
-    df = m.open_disputes(con, MARCH, now=now)
+    df = m.open_disputes(db, MARCH, now=now)
     assert list(df.id) == ["du_1", "du_3"]
     assert list(df.status) == ["needs_response", "warning_needs_response"]
     assert df.iloc[0]["evidence_due_by"] == pd.Timestamp("2025-03-13 23:59:59")
     assert df.iloc[0]["days_left"] == pytest.approx(2 - 1 / 86400)
     assert list(df.overdue) == [False, False]
-    late = m.open_disputes(con, MARCH, now=datetime(2025, 3, 14, 12))
+    late = m.open_disputes(db, MARCH, now=datetime(2025, 3, 14, 12))
     assert list(late.overdue) == [True, False]
     # ignores the date range (deadlines are about now), honours currency / brand filters
-    assert len(m.open_disputes(con, m.Filters(date(2024, 1, 1), date(2024, 1, 2)), now=now)) == 2
-    assert list(m.open_disputes(con, m.Filters(MARCH.start, MARCH.end, currencies=("kwd",)), now=now).id) \
+    assert len(m.open_disputes(db, m.Filters(date(2024, 1, 1), date(2024, 1, 2)), now=now)) == 2
+    assert list(m.open_disputes(db, m.Filters(MARCH.start, MARCH.end, currencies=("kwd",)), now=now).id) \
         == ["du_3"]
-    assert list(m.open_disputes(con, m.Filters(MARCH.start, MARCH.end, brands=("amex",)), now=now).id) \
+    assert list(m.open_disputes(db, m.Filters(MARCH.start, MARCH.end, brands=("amex",)), now=now).id) \
         == ["du_1"]
 
 
 # --- series -------------------------------------------------------------------------------------
 
 
-def test_volume_over_time_daily_is_dense_and_per_currency(con):
-    df = m.volume_over_time(con, MARCH)
+def test_volume_over_time_daily_is_dense_and_per_currency(db):
+    df = m.volume_over_time(db, MARCH)
     assert len(df) == 31 * 4  # every day for each currency present
     usd = df[df.currency == "usd"].set_index("period")
     assert usd.loc["2025-03-01", "succeeded"] == 3001 and usd.loc["2025-03-01", "succeeded_count"] == 2
@@ -254,20 +261,20 @@ def test_volume_over_time_daily_is_dense_and_per_currency(con):
     assert df.succeeded.dtype == "int64"
 
 
-def test_volume_over_time_monthly_and_weekly(con):
-    month = m.volume_over_time(con, m.Filters(MARCH.start, MARCH.end, granularity="month"))
+def test_volume_over_time_monthly_and_weekly(db):
+    month = m.volume_over_time(db, m.Filters(MARCH.start, MARCH.end, granularity="month"))
     usd = row(month, currency="usd")
     assert (usd["succeeded"], usd["refunded"], usd["disputed"]) == (6001, 2001, 12999)
     assert row(month, currency="jpy")["refunded"] == 200
-    week = m.volume_over_time(con, m.Filters(MARCH.start, MARCH.end, granularity="week"))
+    week = m.volume_over_time(db, m.Filters(MARCH.start, MARCH.end, granularity="week"))
     # 2025-03-01 is a Saturday: its week starts Monday 02-24, but only in-range days count
     first = week[(week.currency == "usd")].iloc[0]
     assert first["period"] == pd.Timestamp("2025-02-24") and first["succeeded"] == 6001
     assert sorted(week.period.unique())[-1] == pd.Timestamp("2025-03-31")
 
 
-def test_success_and_failure_over_time(con):
-    df = m.success_failure_over_time(con, MARCH).set_index("period")
+def test_success_and_failure_over_time(db):
+    df = m.success_failure_over_time(db, MARCH).set_index("period")
     assert len(df) == 31
     assert df.loc["2025-03-03", ["succeeded", "failed", "attempts"]].tolist() == [0, 2, 2]
     assert df.loc["2025-03-03", "success_rate"] == 0
@@ -276,34 +283,34 @@ def test_success_and_failure_over_time(con):
     assert df.succeeded.sum() == 7 and df.failed.sum() == 2
 
 
-def test_decline_reasons(con):
-    df = m.decline_reasons(con, MARCH)
+def test_decline_reasons(db):
+    df = m.decline_reasons(db, MARCH)
     assert set(zip(df.decline_code, df.outcome_types, df.failed_payments)) == {
         ("insufficient_funds", "issuer_declined", 1), ("highest_risk_level", "blocked", 1)}
     assert df.share.tolist() == [0.5, 0.5]
-    gb = m.decline_reasons(con, m.Filters(MARCH.start, MARCH.end, countries=("GB",)))
+    gb = m.decline_reasons(db, m.Filters(MARCH.start, MARCH.end, countries=("GB",)))
     assert gb.decline_code.tolist() == ["highest_risk_level"] and gb.share.tolist() == [1.0]
 
 
-def test_refunds_over_time(con):
-    df = m.refunds_over_time(con, MARCH)
+def test_refunds_over_time(db):
+    df = m.refunds_over_time(db, MARCH)
     hits = df[df.refunds > 0]
     assert set(zip(hits.period.dt.strftime("%m-%d"), hits.currency, hits.refunds, hits.refunded_amount)) == {
         ("03-03", "usd", 1, 2001), ("03-04", "jpy", 1, 200)}
     assert df.failed_refunds.sum() == 0
 
 
-def test_disputes_by_status_and_reason(con):
-    st = m.disputes_by_status(con, MARCH)
+def test_disputes_by_status_and_reason(db):
+    st = m.disputes_by_status(db, MARCH)
     assert set(zip(st.status, st.currency, st.disputes, st.amount)) == {
         ("needs_response", "usd", 1, 3000), ("won", "usd", 1, 9999), ("warning_needs_response", "kwd", 1, 5120)}
-    rs = m.disputes_by_reason(con, MARCH)
+    rs = m.disputes_by_reason(db, MARCH)
     assert set(zip(rs.reason, rs.currency, rs.disputes, rs.amount)) == {
         ("fraudulent", "usd", 1, 3000), ("general", "usd", 1, 9999), ("general", "kwd", 1, 5120)}
 
 
-def test_payments_by_brand(con):
-    df = m.payments_by_brand(con, MARCH)
+def test_payments_by_brand(db):
+    df = m.payments_by_brand(db, MARCH)
     visa = row(df, brand="visa", currency="usd")
     assert (visa["successful_payments"], visa["volume"], visa["authorized"], visa["failed"]) == (1, 1000, 2, 2)
     assert visa["auth_rate"] == 0.5 and visa["share_of_payments"] == pytest.approx(1 / 3)
@@ -312,8 +319,8 @@ def test_payments_by_brand(con):
     assert row(df, brand="visa", currency="kwd")["volume"] == 5120
 
 
-def test_payments_by_country(con):
-    df = m.payments_by_country(con, MARCH)
+def test_payments_by_country(db):
+    df = m.payments_by_country(db, MARCH)
     us = row(df, country="US", currency="usd")
     assert (us["successful_payments"], us["volume"], us["authorized"], us["failed"]) == (3, 6001, 4, 1)
     gb = row(df, country="GB", currency="usd")
@@ -321,25 +328,25 @@ def test_payments_by_country(con):
     assert row(df, country="FR", currency="eur")["volume"] == 5000
 
 
-def test_payment_intent_funnel_and_statuses(con):
-    f = m.payment_intent_funnel(con, MARCH)
+def test_payment_intent_funnel_and_statuses(db):
+    f = m.payment_intent_funnel(db, MARCH)
     assert f.stage.tolist() == ["Created", "Attempted", "Authorized", "Succeeded"]
     assert f.payment_intents.tolist() == [11, 9, 7, 6]
     assert f.pct_of_created.tolist() == pytest.approx([1, 9 / 11, 7 / 11, 6 / 11])
     assert f.pct_of_previous.tolist()[1:] == pytest.approx([9 / 11, 7 / 9, 6 / 7])
-    s = m.payment_intent_statuses(con, MARCH)
+    s = m.payment_intent_statuses(db, MARCH)
     assert dict(zip(s.status, s.payment_intents)) == {"succeeded": 6, "requires_payment_method": 3,
                                                        "requires_capture": 1, "canceled": 1}
     # the status filter does not apply to the funnel
-    assert m.payment_intent_funnel(con, m.Filters(MARCH.start, MARCH.end, statuses=("failed",))) \
+    assert m.payment_intent_funnel(db, m.Filters(MARCH.start, MARCH.end, statuses=("failed",))) \
         .payment_intents.tolist() == [11, 9, 7, 6]
 
 
-def test_fees_and_net_over_time_match_the_ledger(con):
-    month = m.fees_net_over_time(con, m.Filters(MARCH.start, MARCH.end, granularity="month"))
+def test_fees_and_net_over_time_match_the_ledger(db):
+    month = m.fees_net_over_time(db, m.Filters(MARCH.start, MARCH.end, granularity="month"))
     r = row(month, settlement_currency="usd")
     assert (r["gross"], r["refunds"], r["dispute_losses"], r["fees"], r["net"]) == (28446, 2134, 3000, 4249, 18563)
-    daily = m.fees_net_over_time(con, MARCH)
+    daily = m.fees_net_over_time(db, MARCH)
     assert len(daily) == 31
     assert daily.net.sum() == 18563 and daily.fees.sum() == 4249
     assert daily.set_index("period").loc["2025-03-05", "fees"] == 1500
@@ -348,27 +355,27 @@ def test_fees_and_net_over_time_match_the_ledger(con):
 # --- filters ------------------------------------------------------------------------------------
 
 
-def test_currency_filter_selects_presentment_currency(con):
+def test_currency_filter_selects_presentment_currency(db):
     f = m.Filters(MARCH.start, MARCH.end, currencies=("USD",))
     assert f.currencies == ("usd",)
-    assert m.payment_kpis(con, f).currency.tolist() == ["usd"]
-    led = row(m.ledger_kpis(con, f), settlement_currency="usd")
+    assert m.payment_kpis(db, f).currency.tolist() == ["usd"]
+    led = row(m.ledger_kpis(db, f), settlement_currency="usd")
     assert led["gross_volume"] == 6001 and led["refunds"] == 2001 and led["dispute_losses"] == 3000
-    eur = row(m.ledger_kpis(con, m.Filters(MARCH.start, MARCH.end, currencies=("eur",))),
+    eur = row(m.ledger_kpis(db, m.Filters(MARCH.start, MARCH.end, currencies=("eur",))),
               settlement_currency="usd")
     assert (eur["gross_volume"], eur["fees"], eur["net_volume"]) == (5435, 245, 5190)
 
 
-def test_brand_country_and_status_filters(con):
-    visa = row(m.ledger_kpis(con, m.Filters(MARCH.start, MARCH.end, brands=("visa",))), settlement_currency="usd")
+def test_brand_country_and_status_filters(db):
+    visa = row(m.ledger_kpis(db, m.Filters(MARCH.start, MARCH.end, brands=("visa",))), settlement_currency="usd")
     assert visa["gross_volume"] == 1000 + 5435 + 16677
     assert visa["dispute_losses"] == 0 and visa["fees"] == 59 + 245 + 700 + 1500
-    refunded = m.payment_kpis(con, m.Filters(MARCH.start, MARCH.end, statuses=("refunded",)))
+    refunded = m.payment_kpis(db, m.Filters(MARCH.start, MARCH.end, statuses=("refunded",)))
     assert refunded.currency.tolist() == ["usd"]
     assert row(refunded, currency="usd")["successful_volume"] == 2001
-    jp = m.payments_by_brand(con, m.Filters(MARCH.start, MARCH.end, countries=("JP",)))
+    jp = m.payments_by_brand(db, m.Filters(MARCH.start, MARCH.end, countries=("JP",)))
     assert jp.brand.tolist() == ["jcb"]
-    failed = m.payment_totals(con, m.Filters(MARCH.start, MARCH.end, statuses=("failed",)))
+    failed = m.payment_totals(db, m.Filters(MARCH.start, MARCH.end, statuses=("failed",)))
     assert failed["successful_payments"] == 0 and failed["failed"] == 2 and failed["auth_rate"] == 0
 
 
@@ -384,64 +391,68 @@ def test_filters_validate_input():
     assert m.Filters.last_days(7, today=date(2025, 3, 10)).start == date(2025, 3, 4)
 
 
-def test_a_range_with_no_data_gives_zeros_not_errors(con):
+def test_a_range_with_no_data_gives_zeros_not_errors(db):
     f = m.Filters(date(2024, 1, 1), date(2024, 1, 31))
-    assert m.ledger_kpis(con, f).empty
-    assert m.payment_kpis(con, f).empty
-    t = m.payment_totals(con, f)
+    assert m.ledger_kpis(db, f).empty
+    assert m.payment_kpis(db, f).empty
+    t = m.payment_totals(db, f)
     assert t["successful_payments"] == 0 and t["auth_rate"] is None and t["dispute_rate_flag"] is False
-    assert m.volume_over_time(con, f).empty
-    sf = m.success_failure_over_time(con, f)
+    assert m.volume_over_time(db, f).empty
+    sf = m.success_failure_over_time(db, f)
     assert len(sf) == 31 and sf.attempts.sum() == 0 and sf.success_rate.isna().all()
-    assert m.payment_intent_funnel(con, f).payment_intents.tolist() == [0, 0, 0, 0]
-    assert m.decline_reasons(con, f).empty and m.fees_net_over_time(con, f).empty
-    assert m.count_payments(con, f) == 0 and m.payments_table(con, f).empty
-    d = m.compute_dashboard(con, f)
+    assert m.payment_intent_funnel(db, f).payment_intents.tolist() == [0, 0, 0, 0]
+    assert m.decline_reasons(db, f).empty and m.fees_net_over_time(db, f).empty
+    assert m.count_payments(db, f) == 0 and m.payments_table(db, f).empty
+    d = m.compute_dashboard(db, f)
     assert d.totals["successful_payments"] == 0
 
 
 def test_empty_database_has_no_data_and_empty_options():
     c = duckdb.connect()
-    assert m.has_data(c) is False
-    assert m.filter_options(c)["currencies"] == []
+    empty = DuckDBWarehouse(c)
+    assert m.has_data(empty) is False
+    assert m.filter_options(empty)["currencies"] == []
+    assert m.sync_status(empty) == {"last_run": None, "resources": [], "counts": {}}
     ensure_schema(c)
     rebuild_rollups(c)
-    assert m.has_data(c) is True
-    assert m.compute_dashboard(c, MARCH).ledger.empty
+    assert m.has_data(empty) is True
+    assert m.compute_dashboard(empty, MARCH).ledger.empty
+    assert m.sync_status(empty)["counts"] == {"customers": 0, "payment_intents": 0, "charges": 0, "refunds": 0,
+                                              "disputes": 0, "balance_transactions": 0}
 
 
 # --- table, export, options, bundle -------------------------------------------------------------
 
 
-def test_payments_table_and_count(con):
-    df = m.payments_table(con, MARCH)
+def test_payments_table_and_count(db):
+    df = m.payments_table(db, MARCH)
     assert df.id.tolist() == ["ch_9", "ch_8", "ch_7", "ch_6", "ch_5", "ch_4", "ch_3", "ch_2", "ch_1"]
-    assert m.count_payments(con, MARCH) == 9
+    assert m.count_payments(db, MARCH) == 9
     assert row(df, id="ch_2")["pay_status"] == "refunded"
     assert row(df, id="ch_9")["pay_status"] == "uncaptured"
-    page2 = m.payments_table(con, MARCH, limit=4, offset=4)
+    page2 = m.payments_table(db, MARCH, limit=4, offset=4)
     assert page2.id.tolist() == ["ch_5", "ch_4", "ch_3", "ch_2"]
     failed = m.Filters(MARCH.start, MARCH.end, statuses=("failed",))
-    assert m.count_payments(con, failed) == 2
-    assert m.payments_table(con, failed).decline_code.tolist() == ["highest_risk_level", "insufficient_funds"]
+    assert m.count_payments(db, failed) == 2
+    assert m.payments_table(db, failed).decline_code.tolist() == ["highest_risk_level", "insufficient_funds"]
 
 
-def test_export_csv_and_parquet_hold_exact_amounts(con):
-    csv = m.export_payments(con, MARCH, "csv")
+def test_export_csv_and_parquet_hold_exact_amounts(db):
+    csv = m.export_payments(db, MARCH, "csv")
     df = pd.read_csv(io.BytesIO(csv), dtype={"amount_decimal": str})
     assert len(df) == 9
     assert dict(zip(df.id, df.amount_decimal))["ch_8"] == "5.120"   # three-decimal KWD
     assert dict(zip(df.id, df.amount_decimal))["ch_7"] == "500"     # zero-decimal JPY
     assert dict(zip(df.id, df.amount_decimal))["ch_2"] == "20.01"
-    table = pq.read_table(io.BytesIO(m.export_payments(con, m.Filters(MARCH.start, MARCH.end,
+    table = pq.read_table(io.BytesIO(m.export_payments(db, m.Filters(MARCH.start, MARCH.end,
                                                                        currencies=("usd",)), "parquet")))
     assert table.num_rows == 6 and str(table.schema.field("amount").type) == "int64"
     with pytest.raises(ValueError):
-        m.export_payments(con, MARCH, "xlsx")
+        m.export_payments(db, MARCH, "xlsx")
 
 
-def test_filter_options(con):
-    o = m.filter_options(con)
+def test_filter_options(db):
+    o = m.filter_options(db)
     assert o["currencies"] == ["eur", "jpy", "kwd", "usd"]
     assert o["brands"] == ["amex", "jcb", "mastercard", "visa"]
     assert o["countries"] == ["FR", "GB", "JP", "KW", "US"]
@@ -449,8 +460,8 @@ def test_filter_options(con):
     assert (o["first_day"], o["last_day"]) == (date(2025, 2, 27), date(2025, 3, 10))
 
 
-def test_compute_dashboard_bundles_everything(con):
-    d = m.compute_dashboard(con, MARCH, now=datetime(2025, 3, 12))
+def test_compute_dashboard_bundles_everything(db):
+    d = m.compute_dashboard(db, MARCH, now=datetime(2025, 3, 12))
     assert row(d.ledger, settlement_currency="usd")["net_volume"] == 18563
     assert d.totals["successful_payments"] == 6
     assert len(d.open_disputes) == 2 and d.funnel.payment_intents.tolist() == [11, 9, 7, 6]
@@ -490,11 +501,23 @@ def test_synthetic_data_has_the_sync_shape_and_consistent_ledger():
     again = duckdb.connect()
     assert generate(again, 3000, end=date(2025, 12, 31), days=90, seed=7) == counts  # deterministic
     f = m.Filters(date(2025, 10, 3), date(2025, 12, 31))
-    led = row(m.ledger_kpis(c, f), settlement_currency="usd")
-    raw = c.execute("""SELECT sum(amount) FILTER (WHERE reporting_category = 'charge'), sum(fee), sum(net)
-        FROM balance_transactions WHERE created >= ? AND created < ? AND reporting_category <> 'payout'""",
-                    [f.start_ts, f.end_ts_exclusive]).fetchone()
-    assert (led["gross_volume"], led["fees"], led["net_volume"]) == raw
-    assert c.execute("SELECT sum(n) FROM rollup_charges").fetchone()[0] == counts["charges"]
-    kp = m.payment_kpis(c, f)
+    db = DuckDBWarehouse(c)
+    led = row(m.ledger_kpis(db, f), settlement_currency="usd")
+    # the raw rows, summed here in plain Python (payouts are not sales)
+    lo, hi = datetime(2025, 10, 3), datetime(2026, 1, 1)
+    bts = [b for b in c.execute("SELECT created, amount, fee, net, reporting_category "
+                                "FROM balance_transactions").fetchall()
+           if lo <= b[0] < hi and b[4] != "payout"]
+    assert led["gross_volume"] == sum(b[1] for b in bts if b[4] == "charge") > 0
+    assert led["fees"] == sum(b[2] for b in bts)
+    assert led["net_volume"] == sum(b[3] for b in bts)
+    charges = c.execute("SELECT created, currency, pay_status, amount_captured FROM charges").fetchall()
+    assert len(charges) == counts["charges"]
+    captured = [ch for ch in charges if lo <= ch[0] < hi
+                and ch[2] in ("succeeded", "partially_refunded", "refunded", "disputed")]
+    kp = m.payment_kpis(db, f)
     assert set(kp.currency) >= {"usd", "eur", "jpy"}
+    for cur in ("usd", "eur", "jpy"):
+        mine = [ch for ch in captured if ch[1] == cur]
+        got = row(kp, currency=cur)
+        assert (got["successful_payments"], got["successful_volume"]) == (len(mine), sum(ch[3] for ch in mine))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from lib.finance.syncer import EVENTS_RETENTION_SECONDS
+from lib.finance.sync import EVENTS_RETENTION_SECONDS
 from lib.sync import main, sync
 from tests.unit.fake_stripe import Failure, FakeStripe
 
@@ -358,14 +358,26 @@ def test_progress_is_monotone_and_ends_at_one(fake, db):
 
 
 def test_database_locked_by_another_process_is_a_readable_error(fake, db, monkeypatch):
-    import lib.finance.syncer as syncer
+    attempts = []
 
     def locked(*a, **k):
+        attempts.append(a)
         raise duckdb.IOException("Could not set lock on file: Conflicting lock is held")
 
-    monkeypatch.setattr(syncer.duckdb, "connect", locked)
+    monkeypatch.setattr(duckdb, "connect", locked)
     result = run(fake, db)
     assert result.status == "error" and "in use by another process" in result.message
+    assert len(attempts) > 1  # it waited for the lock before giving up
+    assert fake.requests == []  # nothing was fetched that could not be written
+
+
+def test_a_file_that_is_not_a_database_is_reported_at_once(fake, db):
+    db.write_bytes(b"not a duckdb file" * 100)
+    sleeps: list[float] = []
+    result = run(fake, db, sleep=sleeps.append)
+    assert result.status == "error"
+    assert "Could not open the finance database" in result.message and db.name in result.message
+    assert sleeps == []  # not mistaken for a lock held by another process
 
 
 def test_cli_prints_summary_and_exit_code(fake, db, capsys):

@@ -1,8 +1,9 @@
 """Sync engine, API side: one GET with retry/backoff/jitter, the JSON fast path through the SDK's
-requestor, cursor pagination and retrieve-by-id (see :mod:`lib.finance.syncer`)."""
+requestor, cursor pagination, retrieve-by-id and the newest event (see :mod:`lib.finance.sync`)."""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -10,23 +11,36 @@ from typing import Any
 import orjson
 import stripe
 
-from lib.finance.sync_errors import (
+from lib.finance.sync.errors import (
+    ResourceFailed,
     SyncError,
-    _ResourceFailed,
-    _retry_after,
-    _retryable,
     describe_stripe_error,
+    is_retryable,
+    retry_after_seconds,
 )
-from lib.finance.sync_model import (
-    PAGE_LIMIT,
-    Resource,
-)
+from lib.finance.sync.model import NO_EVENTS_SLACK_SECONDS, PAGE_LIMIT, Resource
 
 
 class PageFetcher:
-    """Requests for :class:`lib.finance.syncer.Syncer` (mixin; attributes set by ``Syncer``)."""
+    """The API requests of one sync run. Safe to use from several threads (the backfill lists
+    every resource at once); ``requests`` counts every attempt. ``on_retry`` gets a readable line
+    before each backoff pause."""
 
-    # -- API calls -----------------------------------------------------------------------------
+    def __init__(self, client: stripe.StripeClient, *, sleep: Callable[[float], None],
+                 now: Callable[[], float], on_retry: Callable[[str], None], max_attempts: int = 6,
+                 base_delay: float = 0.5, max_delay: float = 30.0, rng: random.Random | None = None) -> None:
+        self.client = client
+        self.sleep = sleep
+        self.now = now
+        self.on_retry = on_retry
+        self.max_attempts = max(1, max_attempts)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.rng = rng or random.Random()
+        self.requests = 0
+        self._count_lock = threading.Lock()
+        self._fast_get = True
+        self._newest_event: tuple[int, list[str]] | None = None
 
     def _call(self, fn: Callable[[], Any], label: str) -> Any:
         """One API request, retried with backoff on 429 / network / 5xx errors."""
@@ -38,23 +52,23 @@ class PageFetcher:
             try:
                 return fn()
             except Exception as exc:  # noqa: BLE001 - classified below
-                if not _retryable(exc) or attempt >= self.max_attempts:
+                if not is_retryable(exc) or attempt >= self.max_attempts:
                     raise describe_stripe_error(exc, label) from exc
                 delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
                 delay = delay * (0.5 + 0.5 * self.rng.random())
-                hinted = _retry_after(exc)
+                hinted = retry_after_seconds(exc)
                 if hinted is not None:
                     delay = max(delay, min(hinted, self.max_delay))
-                self._report("retry", None, 0, f"Retrying {label} in {delay:.1f}s "
-                             f"(attempt {attempt + 1} of {self.max_attempts})")
+                self.on_retry(f"Retrying {label} in {delay:.1f}s (attempt {attempt + 1} of {self.max_attempts})")
                 self.sleep(delay)
 
     @staticmethod
-    def _path(res: Resource) -> str:
+    def path(res: Resource) -> str:
+        """The list endpoint of a resource (``/v1/charges``)."""
         return f"/v1/{res.service}"
 
-    def _get(self, path: str, params: Mapping[str, Any], label: str) -> dict:
-        """One GET through the SDK; the JSON body as plain dicts (see module doc)."""
+    def get(self, path: str, params: Mapping[str, Any], label: str) -> dict:
+        """One GET through the SDK; the JSON body as plain dicts (see :meth:`_get_json`)."""
         data = self._call(lambda: self._get_json(path, params), label)
         if not isinstance(data, dict):
             raise SyncError(f"The API answered {label} with something that is not a JSON object.", "api")
@@ -80,8 +94,8 @@ class PageFetcher:
                 return orjson.loads(body)
         return self.client.raw_request("get", path, **params).data
 
-    def _pages(self, path: str, params: Mapping[str, Any], label: str, after: str | None = None,
-               stop: threading.Event | None = None) -> Iterator[list[dict]]:
+    def pages(self, path: str, params: Mapping[str, Any], label: str, after: str | None = None,
+              stop: threading.Event | None = None) -> Iterator[list[dict]]:
         """Pages (lists of plain dicts) of a list endpoint, newest first: ``limit=100`` and
         ``starting_after`` = the last id of the previous page, as the SDK's ``next_page()`` does.
         ``stop`` (set by another thread) ends the iteration before the next request."""
@@ -89,7 +103,7 @@ class PageFetcher:
         if after:
             query["starting_after"] = after
         while True:
-            body = self._get(path, query, label)
+            body = self.get(path, query, label)
             items = body.get("data") or []
             if items:
                 yield items
@@ -97,11 +111,12 @@ class PageFetcher:
                 return
             query = {**query, "starting_after": items[-1]["id"]}
 
-    def _retrieve(self, res: Resource, obj_id: str) -> dict | None:
+    def retrieve(self, res: Resource, obj_id: str) -> dict:
+        """One object by id; a deleted or missing (404) one as ``{id, deleted, _missing}``."""
         params = dict(res.retrieve_extra)
         try:
-            data = self._get(f"{self._path(res)}/{obj_id}", params, res.label)
-        except _ResourceFailed as exc:
+            data = self.get(f"{self.path(res)}/{obj_id}", params, res.label)
+        except ResourceFailed as exc:
             if isinstance(exc.__cause__, stripe.InvalidRequestError) and \
                     getattr(exc.__cause__, "http_status", None) == 404:
                 return {"id": obj_id, "deleted": True, "_missing": True}
@@ -109,3 +124,15 @@ class PageFetcher:
         if data.get("deleted"):  # a deleted customer comes back as a stub {id, deleted}
             return {"id": obj_id, "deleted": True, "_missing": True}
         return data
+
+    def newest_event(self) -> tuple[int, list[str]]:
+        """(created, ids at that second) of the newest event; ``now - 5 min`` when there are none.
+        Asked once per run."""
+        if self._newest_event is None:
+            data = self.get("/v1/events", {"limit": PAGE_LIMIT}, "events").get("data") or []
+            if data:
+                top = max(int(e["created"]) for e in data)
+                self._newest_event = (top, sorted(e["id"] for e in data if int(e["created"]) == top))
+            else:
+                self._newest_event = (int(self.now()) - NO_EVENTS_SLACK_SECONDS, [])
+        return self._newest_event

@@ -1,7 +1,8 @@
-"""Daily rollup tables: the dashboard reads these, not the raw tables.
+"""Daily rollup tables: the dashboard's KPIs and charts read these (only the payments table reads
+``charges`` itself). DuckDB SQL.
 
-Built after every sync (and by the synthetic generator) in one transaction, so a reader sees either
-the old or the new rollups. Every rollup is keyed by UTC ``day`` plus the filter dimensions
+Rebuilt in one transaction by every sync that wrote something (or found them missing) and by the
+synthetic generator, so a reader sees either the old or the new rollups. Every rollup is keyed by UTC ``day`` plus the filter dimensions
 (presentment ``currency``, card ``brand``, card ``country``, the charge's ``pay_status``) so any
 filter combination is a plain ``WHERE`` on a small table. Amounts are ``BIGINT`` minor units, never
 summed across currencies (currency is part of every key).

@@ -1,98 +1,22 @@
-"""DuckDB schema for synced Stripe data, and the flatteners that turn API objects into rows.
+"""The finance warehouse schema: one table per synced Stripe resource, plus the sync's own
+``sync_state`` (checkpoints) and ``sync_runs`` (one row per run).
 
-One table per resource, Stripe's field names as columns. ``created`` (and other Unix times) are
-``TIMESTAMP`` (UTC), amounts ``BIGINT`` in minor units next to their ``currency``. Nested fields
-the dashboard needs are flattened with the path joined by ``_`` where that stays readable
-(``outcome.type`` -> ``outcome_type``, ``evidence_details.due_by`` -> ``evidence_due_by``,
+Stripe's field names as columns. ``created`` (and other Unix times) are ``TIMESTAMP`` (UTC),
+amounts ``BIGINT`` in minor units next to their ``currency``. Nested fields the dashboard needs
+are flattened with the path joined by ``_`` where that stays readable (``outcome.type`` ->
+``outcome_type``, ``evidence_details.due_by`` -> ``evidence_due_by``,
 ``payment_method_details.card.brand`` -> ``card_brand``). Expandable fields hold the id.
-
-Derived columns (documented on :data:`TABLES`): ``charges.decline_code`` and ``charges.pay_status``.
+Derived columns: ``charges.decline_code`` and ``charges.pay_status`` (see
+:mod:`lib.finance.store.columns`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-import pyarrow as pa
-
-Obj = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    sql_type: str
-    get: Callable[[Obj], Any]
-
-    @property
-    def arrow_type(self) -> pa.DataType:
-        return _ARROW_TYPES[self.sql_type]
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    object: str  # Stripe's ``object`` value
-    columns: tuple[Column, ...]
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def ddl(self) -> str:
-        cols = ",\n  ".join(
-            f"{c.name} {c.sql_type}{' PRIMARY KEY' if c.name == 'id' else ''}" for c in self.columns
-        )
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
-
-    def to_arrow(self, objects: Iterable[Obj], synced_at: int) -> pa.Table:
-        rows = list(objects)
-        arrays = []
-        for col in self.columns:
-            if col.name == "synced_at":
-                values = [synced_at] * len(rows)
-            else:
-                values = [col.get(o) for o in rows]
-            arrays.append(pa.array(values, type=col.arrow_type))
-        return pa.Table.from_arrays(arrays, names=self.column_names)
-
-
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(),
-    "BOOLEAN": pa.bool_(),
-    "DOUBLE": pa.float64(),
-    "TIMESTAMP": pa.timestamp("s"),
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# small accessors
-
-
-def dig(obj: Any, *path: str) -> Any:
-    """``obj[p0][p1]...`` or ``None`` when any step is missing/null."""
-    cur = obj
-    for key in path:
-        if not isinstance(cur, Mapping):
-            return None
-        cur = cur.get(key)
-        if cur is None:
-            return None
-    return cur
-
-
-def ref_id(value: Any) -> str | None:
-    """An expandable field's id whether it came back expanded (a dict) or as a string."""
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return value.get("id")
-    return str(value)
+from lib.finance.store.columns import Column, Obj, Table, charge_decline_code, charge_pay_status, dig, ref_id
 
 
 def _f(*path: str) -> Callable[[Obj], Any]:
@@ -153,46 +77,6 @@ def _float(*path: str) -> Callable[[Obj], Any]:
 
 def _synced(_: Obj) -> None:  # filled in by Table.to_arrow
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# derived charge fields
-
-
-def charge_decline_code(charge: Obj) -> str | None:
-    """Why a failed charge failed: the issuer's decline code (``outcome.reason``, e.g.
-    ``insufficient_funds``; for Radar blocks ``highest_risk_level``) or else ``failure_code``
-    (``expired_card``, ``incorrect_cvc``...). ``None`` for charges that did not fail."""
-    if charge.get("status") != "failed":
-        return None
-    return dig(charge, "outcome", "reason") or charge.get("failure_code") or "unknown"
-
-
-def charge_pay_status(charge: Obj) -> str:
-    """One status per charge, the way Stripe's Payments list shows it:
-    ``failed``, ``pending``, ``disputed``, ``refunded`` (fully), ``partially_refunded``,
-    ``uncaptured`` (authorized only) or ``succeeded``. ``canceled`` (uncaptured and the
-    PaymentIntent canceled) is set after the sync, when the PaymentIntent is known."""
-    status = charge.get("status")
-    if status == "failed":
-        return "failed"
-    if status == "pending":
-        return "pending"
-    if charge.get("disputed"):
-        return "disputed"
-    if charge.get("refunded"):
-        return "refunded"
-    if (charge.get("amount_refunded") or 0) > 0:
-        return "partially_refunded"
-    if charge.get("captured") is False:
-        return "uncaptured"
-    return "succeeded"
-
-
-PAY_STATUSES = ("succeeded", "partially_refunded", "refunded", "disputed", "uncaptured", "canceled",
-                "pending", "failed")
-# Charges whose money was captured: the denominator of refund and dispute rates.
-CAPTURED_PAY_STATUSES = ("succeeded", "partially_refunded", "refunded", "disputed")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,23 +255,10 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 
 
 def ensure_schema(con) -> None:
-    """Create every table that does not exist yet (never drops or alters existing data)."""
+    """Create every table that does not exist yet, and add ``sync_state.backfill_created`` to a file
+    made before that column existed. Never drops a table or changes existing rows."""
     for table in TABLES.values():
         con.execute(table.ddl())
     con.execute(SYNC_STATE_DDL)
     con.execute("ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT")
     con.execute(SYNC_RUNS_DDL)
-
-
-def insert_objects(con, table: str | Table, objects: Iterable[Obj], synced_at: int = 0) -> int:
-    """Upsert API objects (dicts) into their table by id. Returns the number of distinct ids."""
-    spec = TABLES[table] if isinstance(table, str) else table
-    dedup = {o["id"]: o for o in objects if o.get("id")}
-    if not dedup:
-        return 0
-    con.register("_fin_insert", spec.to_arrow(dedup.values(), synced_at))
-    try:
-        con.execute(f"INSERT OR REPLACE INTO {spec.name} BY NAME SELECT * FROM _fin_insert")
-    finally:
-        con.unregister("_fin_insert")
-    return len(dedup)

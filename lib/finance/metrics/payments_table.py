@@ -6,17 +6,13 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
-from lib.finance.metrics_filters import (
-    Filters,
-    _in,
-    _q,
-)
+from lib.finance.metrics.filters import Filters
+from lib.finance.metrics.sql import in_list
 from lib.finance.money import major_sql
-from lib.finance.rollups import NONE
-
-# ---------------------------------------------------------------------------------------------
-# payments table and export
+from lib.finance.store import NONE, Reader
 
 PAYMENT_COLUMNS = (
     "created", "id", "payment_intent", "customer", "amount", "currency", "amount_captured",
@@ -28,38 +24,35 @@ def _payments_where(f: Filters) -> tuple[str, list]:
     params: list = [f.start_ts, f.end_ts_exclusive]
     clauses = ["created >= ? AND created < ?"]
     if f.currencies:
-        clauses.append(_in("currency", f.currencies, params))
+        clauses.append(in_list("currency", f.currencies, params))
     if f.brands:
-        clauses.append(_in(f"coalesce(card_brand, '{NONE}')", f.brands, params))
+        clauses.append(in_list(f"coalesce(card_brand, '{NONE}')", f.brands, params))
     if f.countries:
-        clauses.append(_in(f"coalesce(card_country, '{NONE}')", f.countries, params))
+        clauses.append(in_list(f"coalesce(card_country, '{NONE}')", f.countries, params))
     if f.statuses:
-        clauses.append(_in("pay_status", f.statuses, params))
+        clauses.append(in_list("pay_status", f.statuses, params))
     return " AND ".join(clauses), params
 
 
-def payments_table(con, f: Filters, limit: int = 200, offset: int = 0) -> pd.DataFrame:
+def payments_table(db: Reader, f: Filters, limit: int = 200, offset: int = 0) -> pd.DataFrame:
     """The charges the filters select, newest first (one page)."""
     w, p = _payments_where(f)
-    return _q(con, f"""SELECT {', '.join(PAYMENT_COLUMNS)} FROM charges WHERE {w}
+    return db.df(f"""SELECT {', '.join(PAYMENT_COLUMNS)} FROM charges WHERE {w}
                       ORDER BY created DESC, id DESC LIMIT ? OFFSET ?""", [*p, int(limit), int(offset)])
 
 
-def count_payments(con, f: Filters) -> int:
+def count_payments(db: Reader, f: Filters) -> int:
     w, p = _payments_where(f)
-    return int(con.execute(f"SELECT count(*) FROM charges WHERE {w}", p).fetchone()[0])
+    return int(db.row(f"SELECT count(*) FROM charges WHERE {w}", p)[0])
 
 
-def export_payments(con, f: Filters, fmt: str = "csv") -> bytes:
+def export_payments(db: Reader, f: Filters, fmt: str = "csv") -> bytes:
     """Every charge the filters select, as CSV or Parquet bytes. Amounts stay integer minor units;
     ``amount_decimal`` is the exact major-unit amount as text."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
     w, p = _payments_where(f)
-    table = con.sql(f"""
+    table = db.arrow(f"""
         SELECT {', '.join(PAYMENT_COLUMNS)}, {major_sql('amount', 'currency')} AS amount_decimal
-        FROM charges WHERE {w} ORDER BY created DESC, id DESC""", params=p).to_arrow_table()
+        FROM charges WHERE {w} ORDER BY created DESC, id DESC""", p)
     buf = io.BytesIO()
     if fmt == "csv":
         pacsv.write_csv(table, buf)

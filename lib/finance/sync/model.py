@@ -1,5 +1,5 @@
 """Sync engine data: tuning constants, the synced resources, and the progress/result types
-returned to callers (see :mod:`lib.finance.syncer`)."""
+returned to callers (see :mod:`lib.finance.sync`)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lib.finance.schema import TABLES, Table
+from lib.finance.store import TABLES, Table
 
 PAGE_LIMIT = 100
-WRITE_BATCH = 2000                   # objects per write transaction (whole pages, checkpointed)
+WRITE_BATCH = 2000                   # a backfill writes its buffered pages once this many objects wait
 EVENTS_RETENTION_SECONDS = 30 * 86400
 STALE_MARGIN_SECONDS = 3600          # treat cursors within an hour of the retention edge as stale
 NO_EVENTS_SLACK_SECONDS = 300        # event cursor when the account has no events yet: now - 5 min
-QUEUE_PAGES = 24                     # pages fetched ahead of the DuckDB writes (all resources)
+QUEUE_PAGES = 24                     # pages fetched ahead of the writes (all resources)
 
 
 @dataclass(frozen=True)
 class Resource:
     table: str
-    service: str                      # attribute of client.v1
+    service: str                      # the API path after /v1/ (list and retrieve)
     label: str                        # for messages
     list_extra: Mapping[str, Any] = field(default_factory=dict)
     retrieve_extra: Mapping[str, Any] = field(default_factory=dict)
@@ -52,7 +52,7 @@ RESOURCE_BY_OBJECT = {r.event_object: r for r in RESOURCES if r.event_object}
 @dataclass(frozen=True)
 class SyncProgress:
     fraction: float          # 0..1
-    phase: str               # 'start', 'backfill', 'events', 'fetch', 'rollups', 'done'
+    phase: str               # 'start', 'backfill', 'events', 'fetch', 'retry', 'rollups', 'done'
     resource: str | None     # table name
     fetched: int             # objects written so far in this resource
     total_fetched: int       # objects written so far in this run

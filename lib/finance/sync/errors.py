@@ -17,7 +17,7 @@ class SyncError(Exception):
         self.kind = kind
 
 
-class _ResourceFailed(SyncError):
+class ResourceFailed(SyncError):
     """Only the current resource fails; the run continues with the others."""
 
 
@@ -37,7 +37,7 @@ def describe_stripe_error(exc: Exception, label: str) -> SyncError:
             "The API key was rejected (HTTP 401): it is invalid or has been revoked. Check the key on "
             "the Connection page. Nothing was changed; the last synced data is still shown.", "auth")
     if isinstance(exc, stripe.PermissionError):
-        return _ResourceFailed(
+        return ResourceFailed(
             f"The API key has no permission to read {label} (HTTP 403). Give the key read access to "
             f"{label}; the other data was synced and the last synced {label} are kept.", "permission")
     if isinstance(exc, stripe.RateLimitError):
@@ -49,7 +49,7 @@ def describe_stripe_error(exc: Exception, label: str) -> SyncError:
                          "network")
     if isinstance(exc, stripe.InvalidRequestError):
         detail = scrub(getattr(exc, "user_message", None) or str(exc) or "")
-        return _ResourceFailed(
+        return ResourceFailed(
             f"The API refused the request for {label} (HTTP {status or 400}): {detail}".rstrip(": "),
             "request")
     if isinstance(exc, stripe.StripeError):
@@ -57,12 +57,13 @@ def describe_stripe_error(exc: Exception, label: str) -> SyncError:
             return SyncError(f"The API failed with HTTP {status} after several retries. Try again "
                              "later; the data synced so far is kept.", "server")
         detail = scrub(getattr(exc, "user_message", None) or str(exc) or "")
-        return _ResourceFailed(f"The API returned an error for {label}"
+        return ResourceFailed(f"The API returned an error for {label}"
                                f"{f' (HTTP {status})' if status else ''}: {detail}", "api")
     return SyncError(f"Unexpected error while syncing {label}: {scrub(str(exc))}", "error")
 
 
-def _retryable(exc: Exception) -> bool:
+def is_retryable(exc: Exception) -> bool:
+    """429, network errors, 5xx, 409 and lock timeouts: worth another attempt after a pause."""
     if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
         return True
     if isinstance(exc, stripe.StripeError):
@@ -74,7 +75,8 @@ def _retryable(exc: Exception) -> bool:
     return False
 
 
-def _retry_after(exc: Exception) -> float | None:
+def retry_after_seconds(exc: Exception) -> float | None:
+    """The ``Retry-After`` header of an SDK error, in seconds (``None`` without one)."""
     headers = getattr(exc, "headers", None) or {}
     try:
         for key, value in headers.items():
@@ -83,4 +85,3 @@ def _retry_after(exc: Exception) -> float | None:
     except (AttributeError, TypeError, ValueError):
         return None
     return None
-

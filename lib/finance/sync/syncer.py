@@ -1,0 +1,156 @@
+"""One sync run from start to end: which resources need a backfill and which an incremental
+update, the rollups, the run's result and record; and :func:`run_sync`, which opens the warehouse
+and never raises for API or database problems (see :mod:`lib.finance.sync`)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import stripe
+
+from lib.finance.store import (
+    DATABASE_ERRORS,
+    TABLES,
+    Warehouse,
+    WarehouseError,
+    default_db_path,
+    open_warehouse,
+)
+from lib.finance.sync.backfill import backfill
+from lib.finance.sync.context import SyncContext
+from lib.finance.sync.errors import SyncError, scrub
+from lib.finance.sync.http import PageFetcher
+from lib.finance.sync.incremental import incremental
+from lib.finance.sync.model import (
+    EVENTS_RETENTION_SECONDS,
+    RESOURCES,
+    STALE_MARGIN_SECONDS,
+    ProgressFn,
+    Resource,
+    ResourceOutcome,
+    SyncResult,
+    utc_naive,
+)
+from lib.finance.sync.progress import ProgressReporter
+from lib.finance.sync.writer import SyncWriter
+
+_RUN_LOCK = threading.Lock()
+
+
+class Syncer:
+    """One sync run over one warehouse: requests (:mod:`~lib.finance.sync.http`), writes and
+    checkpoints (:mod:`~lib.finance.sync.writer`), backfill (:mod:`~lib.finance.sync.backfill`) and
+    incremental (:mod:`~lib.finance.sync.incremental`)."""
+
+    def __init__(self, client: stripe.StripeClient, warehouse: Warehouse, *, progress: ProgressFn | None = None,
+                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.time,
+                 max_attempts: int = 6, base_delay: float = 0.5, max_delay: float = 30.0,
+                 rng: random.Random | None = None) -> None:
+        self.warehouse = warehouse
+        self.now = now
+        writer = SyncWriter(warehouse, now)
+        reporter = ProgressReporter(progress, lambda: writer.objects)
+        api = PageFetcher(client, sleep=sleep, now=now, on_retry=lambda msg: reporter.report("retry", None, 0, msg),
+                          max_attempts=max_attempts, base_delay=base_delay, max_delay=max_delay, rng=rng)
+        self.context = SyncContext(api=api, writer=writer, progress=reporter, now=now)
+
+    def run(self, *, full: bool = False) -> SyncResult:
+        run, writer = self.context, self.context.writer
+        started = self.now()
+        self.warehouse.ensure_schema()
+        states = writer.load_state()
+        outcomes = {r.table: ResourceOutcome() for r in RESOURCES}
+        now = self.now()
+
+        to_backfill: list[tuple[Resource, dict | None, str]] = []
+        ready: list[Resource] = []
+        for res in RESOURCES:
+            st = states.get(res.table)
+            if full or st is None or st.get("phase") not in ("ready", "backfill"):
+                to_backfill.append((res, None, "backfill"))
+            elif st.get("phase") == "backfill":
+                to_backfill.append((res, st, "resume"))
+            elif res.event_object is not None and (
+                    st.get("events_cursor") is None
+                    or now - int(st["events_cursor"]) > EVENTS_RETENTION_SECONDS - STALE_MARGIN_SECONDS):
+                to_backfill.append((res, None, "backfill"))  # events expired: re-list
+            else:
+                ready.append(res)
+        modes = {m for _, _, m in to_backfill}
+        mode = "resume" if "resume" in modes else ("backfill" if modes else "incremental")
+        run.progress.report("start", None, 0, f"Starting {mode} sync", 0.0)
+
+        n_steps = (1 if to_backfill else 0) + (1 if ready else 0)
+        step = 0.9 / max(1, n_steps)
+        pos = step if to_backfill else 0.0
+        fatal = backfill(run, to_backfill, outcomes, weight=(0.0, pos)) if to_backfill else None
+        if to_backfill:
+            fresh = writer.load_state()
+            for res, _, _ in to_backfill:
+                states[res.table] = fresh.get(res.table, {})
+        if fatal is None and ready:
+            try:
+                incremental(run, ready, states, outcomes, weight=(pos, pos + step))
+            except SyncError as exc:  # events unreadable, auth, network...
+                fatal = exc
+
+        if writer.objects or (fatal is None and not self.warehouse.rollups_exist()):
+            run.progress.report("rollups", None, 0, "Updating dashboard tables…", 0.92)
+            self.warehouse.rebuild_rollups()
+
+        counts = {t: writer.count_rows(t) for t in TABLES}
+        failed = {t: o.error for t, o in outcomes.items() if o.error}
+        requests = run.api.requests
+        if fatal is not None:
+            status, message = "error", fatal.message
+        elif failed or run.warnings:
+            status = "partial"
+            message = " ".join(dict.fromkeys([*failed.values(), *run.warnings]))
+        else:
+            status = "ok"
+            message = (f"{mode.capitalize()} sync finished: {writer.objects:,} objects written with "
+                       f"{requests:,} API requests.")
+        finished = self.now()
+        result = SyncResult(status=status, mode=mode, message=message, requests=requests,
+                            objects=writer.objects, resources=outcomes, counts=counts,
+                            warnings=list(run.warnings),
+                            started_at=utc_naive(started), finished_at=utc_naive(finished))
+        writer.record_run(result)
+        run.progress.report("done", None, 0, message, 1.0)
+        return result
+
+
+def run_sync(client: stripe.StripeClient, db_path: Path | str | None = None, *, full: bool = False,
+             progress: ProgressFn | None = None, sleep: Callable[[float], None] = time.sleep,
+             now: Callable[[], float] = time.time, max_attempts: int = 6,
+             base_delay: float = 0.5) -> SyncResult:
+    """Sync the account behind ``client`` into the DuckDB file (default
+    :func:`~lib.finance.store.default_db_path`; see :mod:`lib.finance.sync`). One run at a time
+    per process. Never raises for API or database problems: the result's ``status`` is
+    ``'error'``/``'partial'`` and ``message`` says what happened in plain words."""
+    started = datetime.now(UTC).replace(tzinfo=None)
+    if not _RUN_LOCK.acquire(blocking=False):
+        return SyncResult("error", "none", "A sync is already running in this app. Wait for it to "
+                          "finish.", started_at=started, finished_at=started)
+    try:
+        try:
+            warehouse = open_warehouse(db_path or default_db_path(), sleep=sleep)
+        except WarehouseError as exc:
+            return SyncResult("error", "none", exc.message, started_at=started, finished_at=started)
+        try:
+            syncer = Syncer(client, warehouse, progress=progress, sleep=sleep, now=now,
+                            max_attempts=max_attempts, base_delay=base_delay)
+            return syncer.run(full=full)
+        except DATABASE_ERRORS as exc:
+            msg = f"Could not write the finance database: {scrub(str(exc)).splitlines()[0]}"
+            return SyncResult("error", "none", msg, started_at=started,
+                              finished_at=datetime.now(UTC).replace(tzinfo=None))
+        finally:
+            warehouse.close()
+    finally:
+        _RUN_LOCK.release()
