@@ -13,7 +13,11 @@ PYTEST_WORKERS ?= 2
 NODE_DIR := tests/contract/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: help venv run test lint unit fast e2e chromium postgres node-deps clean
+# Stripe's OpenAPI spec for tests/contract/test_openapi_shapes.py, installed by npm from the lock file.
+SPEC_DIR := tests/contract/openapi
+SPEC_STAMP := $(SPEC_DIR)/node_modules/.installed
+
+.PHONY: help venv spec run test lint unit fast e2e chromium postgres node-deps clean
 
 help:
 	@echo "make run    - start the app on http://localhost:$(PORT) (creates .venv on first use)"
@@ -22,6 +26,7 @@ help:
 	@echo "make e2e    - browser tests only"
 	@echo "make node-deps - npm ci the Node SDK for the contract tests (needs node 20+ and npm)"
 	@echo "make postgres - install Debian's postgresql when missing (the tests start their own server)"
+	@echo "make spec   - install Stripe's OpenAPI spec for the contract tests (npm ci, from the lock file)"
 	@echo "make clean  - remove caches and test output (keeps .venv and .sandbox)"
 
 $(BIN)/python:
@@ -33,6 +38,16 @@ $(STAMP): requirements.txt | $(BIN)/python
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Reinstall only when the lock file is newer than the stamp; npm ci installs exactly what it pins.
+$(SPEC_STAMP): $(SPEC_DIR)/package.json $(SPEC_DIR)/package-lock.json
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; \
+		else echo "ERROR: npm is missing: sudo apt-get install -y npm (then re-run make)"; exit 1; fi; }
+	cd $(SPEC_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $(SPEC_STAMP)
+
+spec: $(SPEC_STAMP)
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
@@ -86,7 +101,7 @@ postgres:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-unit: $(STAMP) $(NODE_STAMP) postgres
+unit: $(STAMP) $(NODE_STAMP) $(SPEC_STAMP) postgres
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 
 fast: lint unit
@@ -94,7 +109,7 @@ fast: lint unit
 e2e: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/e2e
 
-test: $(STAMP) chromium $(NODE_STAMP) postgres
+test: $(STAMP) chromium $(NODE_STAMP) $(SPEC_STAMP) postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/contract tests/app
 	$(BIN)/python -m pytest tests/e2e
