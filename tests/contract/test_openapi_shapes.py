@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import stripe
 
-from tests.contract.money_helpers import pay, wait_for_jobs
+from tests.contract.money_helpers import pay, run_jobs
 from tests.contract.openapi_shapes import SPEC_API_VERSION, ShapeChecker, Violation, load_spec
 from tests.contract.sandbox_http import PUBLISHABLE, client, raw
 
@@ -99,7 +99,7 @@ def make_refunds_and_disputes(sandbox, c: stripe.StripeClient, out: dict[str, An
     partial = c.v1.refunds.create(params={"payment_intent": partly.id, "amount": 1000})
     wholly = pay(c, amount=1200)
     full = c.v1.refunds.create(params={"payment_intent": wholly.id})
-    wait_for_jobs(sandbox)
+    run_jobs(sandbox)
     out["refund/partial"] = get(sandbox, f"/v1/refunds/{partial.id}")
     out["refund/full"] = get(sandbox, f"/v1/refunds/{full.id}")
     out["charge/refunded"] = get(sandbox, f"/v1/charges/{wholly.latest_charge}")
@@ -108,7 +108,7 @@ def make_refunds_and_disputes(sandbox, c: stripe.StripeClient, out: dict[str, An
     for pm, status in (("pm_card_createDispute", "needs_response"),
                        ("pm_card_createDisputeInquiry", "warning_needs_response")):
         disputed = pay(c, pm=pm, amount=2000)
-        wait_for_jobs(sandbox)
+        run_jobs(sandbox)
         [dispute] = get(sandbox, f"/v1/disputes?payment_intent={disputed.id}")["data"]
         out[f"dispute/{status}"] = get(sandbox, f"/v1/disputes/{dispute['id']}")
     chargeback = out["dispute/needs_response"]

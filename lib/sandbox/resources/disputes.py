@@ -128,7 +128,7 @@ def open_dispute(ctx: Ctx, payload: dict) -> dict | None:
         "enhanced_eligibility_types": ["visa_compelling_evidence_3"] if charge["_card"] == CE3_CARD else [],
         "evidence": {**{k: None for k in TEXT_EVIDENCE + FILE_EVIDENCE}, "enhanced_evidence": {}},
         "evidence_details": {"due_by": _due_by(ctx.now), "enhanced_eligibility": {}, "has_evidence": False,
-                             "past_due": False, "submission_count": 0},
+                             "past_due": False, "submission_count": 0, "submission_method": "not_submitted"},
         "is_charge_refundable": True, "livemode": False, "metadata": {},
         "payment_intent": charge.get("payment_intent"),
         "payment_method_details": {"card": {
@@ -245,6 +245,7 @@ def update(ctx: Ctx, params: dict, did: str) -> dict:
     if submitting:
         previous["status"] = dispute["status"]
         details["submission_count"] += 1
+        details["submission_method"] = "manual"  # evidence sent through the API (not Smart Disputes)
         dispute["status"] = "warning_under_review" if dispute["status"].startswith("warning_") else "under_review"
     ctx.store.update(dispute)
     if previous:

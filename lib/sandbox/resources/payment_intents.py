@@ -182,7 +182,8 @@ def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | 
             "type": "card_error", "code": failed.code, "decline_code": failed.decline_code,
             "advice_code": failed.advice_code, "message": failed.message, "charge": charge["id"],
             "doc_url": f"https://stripe.com/docs/error-codes/{failed.code.replace('_', '-')}",
-            "param": failed.param, "payment_method": private(pm), "payment_method_type": "card"}
+            "payment_method": private(pm), "payment_method_type": "card",
+            **({"param": failed.param} if failed.param else {})}  # optional, never null (Stripe's schema)
         move(ctx, pi, PIAction.AUTH_DECLINE if authenticated else PIAction.DECLINE, charge)
         raise charges.card_error(failed, charge=charge["id"], payment_intent=private(pi),
                                  payment_method=private(pm), payment_method_type="card")

@@ -51,10 +51,14 @@ def _risk_score(card: TestCard) -> int:
 
 
 def _outcome(**kw) -> dict:
+    """``rule`` is present only when a Radar rule decided (Stripe's schema: a string or a rule
+    object, never null), so it is left out otherwise."""
     base = {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
             "network_status": None, "reason": None, "risk_level": "normal", "risk_score": None,
-            "rule": None, "seller_message": None, "type": "authorized"}
+            "seller_message": None, "type": "authorized"}
     base.update(kw)
+    if base.get("rule") is None:
+        base.pop("rule", None)
     return base
 
 
