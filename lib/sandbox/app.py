@@ -113,6 +113,7 @@ WIRING = Wiring(
         "refund.fail": refunds.fail_job,
         "dispute.open": disputes.open_dispute,
         "dispute.settle": disputes.settle,
+        "dispute.expire": disputes.expire,
         "radar.early_fraud_warning.create": early_fraud_warnings.create_warning,
     }),
     # Every Ctx.emit, inside the emitting transaction: queue webhook deliveries.

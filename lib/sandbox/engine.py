@@ -134,7 +134,13 @@ class Ctx:
             self.engine.wiring.jobs[kind](sub, payload)
             self.emitted.extend(sub.emitted)
             return
-        run_at = self.engine.clock() + self.engine.async_delay * delay
+        self.schedule_at(self.engine.clock() + self.engine.async_delay * delay, kind, payload)
+
+    def schedule_at(self, run_at: float, kind: str, payload: dict) -> None:
+        """Run job ``kind`` at the absolute time ``run_at`` on the engine's clock (a deadline such as a
+        dispute's due date, not a compressed async step). Also when seeding: a deadline already
+        past is then due at once, and runs after the batch that wrote it, so the seeded history's
+        later steps (evidence submitted before the deadline) come first."""
         self.store.execute("INSERT INTO jobs(run_at, kind, payload) VALUES (?,?,?)", (run_at, kind, dumps(payload)))
         self.engine.wake(run_at)
 

@@ -55,9 +55,9 @@ def test_every_listed_route_is_reached_by_its_own_path() -> None:
 def test_every_scheduled_job_kind_has_a_handler() -> None:
     scheduled = set()
     for path in SANDBOX.rglob("*.py"):
-        scheduled |= set(re.findall(r"\.schedule\([^,]+, \"([a-z_.]+)\"", path.read_text()))
+        scheduled |= set(re.findall(r"\.schedule(?:_at)?\([^,]+, \"([a-z_.]+)\"", path.read_text()))
     assert scheduled == {"balance.make_available", "refund.settle", "refund.fail", "dispute.open", "dispute.settle",
-                         "radar.early_fraud_warning.create"}
+                         "dispute.expire", "radar.early_fraud_warning.create"}
     assert set(WIRING.jobs) == scheduled
 
 

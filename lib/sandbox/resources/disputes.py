@@ -23,6 +23,9 @@ manual capture nothing happens until the capture.
   ``lost``; ``escalate_inquiry_evidence`` on an inquiry → a ``needs_response`` chargeback with its
   withdrawal (``charge.dispute.updated``, ``charge.dispute.funds_withdrawn``). Plain evidence stays
   under review. Inquiries never reach won/lost: a win or loss closes them as ``warning_closed``.
+* Nobody answers: at ``evidence_details.due_by`` (job ``dispute.expire``, on the engine's clock,
+  not the compressed async delay) a dispute still waiting for a response closes as ``lost``
+  (inquiry: ``warning_closed``) with ``charge.dispute.closed``, as Stripe's do.
 * ``POST /v1/disputes/{id}/close`` accepts the dispute: ``lost`` (inquiry: ``warning_closed``) at
   once, ``charge.dispute.closed``. Updating or closing a closed dispute → 400 "This dispute is
   already closed".
@@ -140,6 +143,7 @@ def open_dispute(ctx: Ctx, payload: dict) -> dict | None:
     if chargeback:
         _withdraw(ctx, dispute, charge)
     ctx.store.insert(dispute)
+    ctx.schedule_at(dispute["evidence_details"]["due_by"], "dispute.expire", {"dispute": dispute["id"]})
     charge["disputed"] = True
     ctx.store.update(charge)
     _emit(ctx, "charge.dispute.created", dispute)
@@ -191,6 +195,7 @@ def _escalate(ctx: Ctx, dispute: dict) -> None:
     details.update(due_by=_due_by(ctx.now), has_evidence=False, submission_count=0)
     _withdraw(ctx, dispute, charge)
     ctx.store.update(dispute)
+    ctx.schedule_at(details["due_by"], "dispute.expire", {"dispute": dispute["id"]})
     _emit(ctx, "charge.dispute.updated", dispute, previous)
     _emit(ctx, "charge.dispute.funds_withdrawn", dispute)
 
@@ -206,6 +211,19 @@ def settle(ctx: Ctx, payload: dict) -> None:
             _escalate(ctx, dispute)
     else:
         _close(ctx, dispute, won=outcome == "won")
+
+
+def expire(ctx: Ctx, payload: dict) -> None:
+    """Job ``dispute.expire``, at the evidence due date: a dispute still waiting for a response
+    closes as Stripe's do when nobody answers — a chargeback as ``lost`` (the funds stay withdrawn),
+    an inquiry as ``warning_closed`` — with ``charge.dispute.closed``. A dispute that was answered,
+    accepted or escalated meanwhile is left alone (an escalation schedules its own due date)."""
+    dispute = ctx.store.get(payload["dispute"], "dispute")
+    if dispute is None or dispute["status"] not in ("needs_response", "warning_needs_response"):
+        return
+    if dispute["evidence_details"]["due_by"] > ctx.now:
+        return  # an escalation moved the due date: its own job closes it
+    _close(ctx, dispute, won=False)
 
 
 MAGIC = {"winning_evidence": "won", "losing_evidence": "lost", "escalate_inquiry_evidence": "escalate"}
