@@ -21,6 +21,7 @@ from lib.sandbox.search import (
     compile_count,
     decode_cursor,
     encode_cursor,
+    insert_statements,
     page_of,
     parse,
     rows_for,
@@ -117,7 +118,7 @@ OBJECTS = "CREATE TABLE objects (id TEXT PRIMARY KEY, kind TEXT NOT NULL, create
 
 
 def write(db: sqlite3.Connection, obj: dict) -> None:
-    for sql, rows in write_statements(obj["object"], obj):
+    for sql, rows in write_statements(obj):
         db.executemany(sql, rows)
 
 
@@ -179,6 +180,18 @@ def test_rows_of_a_customer_words_trigrams_and_texts():
     assert {r[2] for r in rows.trigrams if r[1] == "name"} == {"jan", "ane", "ne ", "e d", " do", "doe"}
     assert sorted(rows.texts) == [("cus_A", "email", "jane@example.com"), ("cus_A", "name", "jane doe"),
                                   ("cus_A", "phone", "+15550100")]
+
+
+def test_a_bulk_insert_gives_the_rows_of_one_write_each(db):
+    bulk = sqlite3.connect(":memory:")
+    bulk.executescript(DDL)
+    for sql, rows in insert_statements(CHARGES + INTENTS + CUSTOMERS):
+        bulk.executemany(sql, rows)
+    for table in ("search_terms", "search_trigrams", "search_texts"):
+        query = f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5" if table != "search_texts" else \
+            f"SELECT * FROM {table} ORDER BY 1, 2"
+        assert bulk.execute(query).fetchall() == db.execute(query).fetchall()
+    assert bulk.execute("SELECT count(DISTINCT object_id) FROM search_terms").fetchone()[0] == 29  # not cus_E
 
 
 def test_deleted_and_unsearchable_objects_have_no_rows():

@@ -44,12 +44,21 @@ Decisions, from TEST_MODE.md §8.3 and Stripe's "Search" page (search query lang
 """
 
 from .fields import FIELDS, RESOURCES
-from .index import DDL, SearchRows, compile, compile_count, delete_statements, rows_for, write_statements
+from .index import (
+    DDL,
+    SearchRows,
+    compile,
+    compile_count,
+    delete_statements,
+    insert_statements,
+    rows_for,
+    write_statements,
+)
 from .paging import MAX_TOTAL_COUNT, decode_cursor, encode_cursor, page_of, search_result, url_for
 from .query import MAX_CLAUSES, Clause, Query, SearchQueryError, parse, tokenize
 
 __all__ = [
     "DDL", "FIELDS", "MAX_CLAUSES", "MAX_TOTAL_COUNT", "RESOURCES", "Clause", "Query", "SearchQueryError",
-    "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor", "page_of",
+    "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor", "insert_statements", "page_of",
     "parse", "rows_for", "search_result", "tokenize", "url_for", "write_statements",
 ]

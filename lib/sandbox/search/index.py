@@ -1,7 +1,7 @@
 """The search index: tables kept next to the store's ``objects`` table, and the SQL that searches them.
 
 Every searchable object (a PaymentIntent, Charge or Customer that is not deleted) has rows here,
-replaced whenever the object is written (``write_statements``):
+replaced whenever the object is written (``write_statements``; ``insert_statements`` for a bulk load):
 
 - ``search_terms``: one row per field value. Token fields and metadata (field ``metadata.<key>``)
   store the lowercased value in ``value``; numeric fields (amount, created) store ``num``; string
@@ -97,15 +97,24 @@ def delete_statements(object_id: str) -> list[Statement]:
     return [(f"DELETE FROM {table} WHERE object_id=?", [(object_id,)]) for table in _TABLES]
 
 
-def write_statements(kind: str, obj: dict) -> list[Statement]:
+def write_statements(obj: dict) -> list[Statement]:
     """What to run (in the write's transaction) when ``obj`` is inserted or updated: its old rows
-    go, its current rows come."""
-    rows = rows_for(kind, obj)
-    out = delete_statements(obj["id"])
-    for sql, batch in ((INSERT_TERM, rows.terms), (INSERT_TRIGRAM, rows.trigrams), (INSERT_TEXT, rows.texts)):
-        if batch:
-            out.append((sql, batch))
-    return out
+    go, its current rows come (none unless ``obj["object"]`` is a searchable kind)."""
+    return delete_statements(obj["id"]) + insert_statements([obj])
+
+
+def insert_statements(objs: list[dict]) -> list[Statement]:
+    """The rows of objects not indexed yet (a bulk load, a backfill), one statement per table."""
+    terms: list[tuple] = []
+    grams: list[tuple] = []
+    texts: list[tuple] = []
+    for obj in objs:
+        rows = rows_for(obj.get("object", ""), obj)
+        terms += rows.terms
+        grams += rows.trigrams
+        texts += rows.texts
+    return [(sql, batch) for sql, batch in ((INSERT_TERM, terms), (INSERT_TRIGRAM, grams), (INSERT_TEXT, texts))
+            if batch]
 
 
 def compile(kind: str, query: Query, limit: int, page_cursor: str | None = None) -> tuple[str, tuple]:
