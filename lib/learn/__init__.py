@@ -1,5 +1,6 @@
-"""The Learn section's logic: the merchant's database, its webhook endpoint, the payment calls
-the walkthrough makes, and the pieces the page draws (flow diagram, timeline, code snippets).
+"""The Learn section's logic: the walkthrough's steps, amounts and test-card picker, and the pieces
+the page draws (flow diagram, timeline, the response's key fields, code snippets). The shop it
+pays at — orders database, payment calls, webhook endpoint — is :mod:`lib.shop`.
 
 Nothing here imports Streamlit except the ``ui_*.py`` modules, which hold the page's widgets.
 """

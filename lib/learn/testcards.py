@@ -1,4 +1,4 @@
-"""The walkthrough's test-card picker, built from the sandbox's card table (lib.stripe_facts.cards).
+"""The walkthrough's test-card picker, built from the test-card table (lib.stripe_facts.cards).
 
 Card *numbers* never travel through Streamlit: the picker sends the card form only a ``key``,
 and the form (an iframe) looks the number up in ``cards.json``, a static file served over HTTP

@@ -1,5 +1,6 @@
-"""The panels beside the steps: live flow diagram, PaymentIntent state + timeline, your database,
-the webhook endpoint (with forged / stale / replayed deliveries to try), and the live watcher."""
+"""The Learn page's panels: the PaymentIntent's state (beside the step), then across the page the
+live flow diagram, the timeline, the whole lifecycle on demand, your database, the webhook endpoint
+(with forged / stale / replayed deliveries to try), and the live watcher."""
 
 from __future__ import annotations
 
