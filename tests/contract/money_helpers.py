@@ -28,6 +28,8 @@ def run_jobs(handle, rounds: int = 50) -> None:
 
 # Where a shop sends its customer back (after 3-D Secure or a redirect-based method).
 RETURN_URL = "https://shop.example/return"
+# Create-and-confirm params as a shop sends them on today's Stripe (TEST_MODE §2.1).
+CONFIRM = {"confirm": True, "return_url": RETURN_URL}
 
 
 def pay(client: stripe.StripeClient, pm: str = "pm_card_visa", amount: int = 2000, currency: str = "usd",

@@ -27,7 +27,7 @@ from lib.sandbox.app import ROUTES
 from lib.sandbox.http.router import Route
 from lib.sandbox.resources import charges, customers, payment_intents, payment_methods
 
-from .money_helpers import RETURN_URL, run_jobs
+from .money_helpers import CONFIRM, RETURN_URL, run_jobs
 from .sandbox_http import PUBLISHABLE, SECRET, assert_error_shape, check_invariants, sql
 
 MAX_EXAMPLES = 1500  # ~15 s on an idle 2-core machine, ~25 s on a busy one
@@ -110,14 +110,14 @@ def fuzz_sandbox():
     handle = start_sandbox(memory=True, async_delay=0)
     c = client(handle)
     cus = c.v1.customers.create(params={"email": "fuzz@example.com"})
-    for params in ({"payment_method": "pm_card_visa", "confirm": True, "return_url": RETURN_URL},
-                   {"payment_method": "pm_card_visa", "confirm": True, "return_url": RETURN_URL, "capture_method": "manual"},
-                   {"payment_method": "pm_card_threeDSecure2Required", "confirm": True, "return_url": RETURN_URL},
-                   {"payment_method": "pm_card_createDispute", "confirm": True, "return_url": RETURN_URL},
+    for params in ({"payment_method": "pm_card_visa", **CONFIRM},
+                   {"payment_method": "pm_card_visa", **CONFIRM, "capture_method": "manual"},
+                   {"payment_method": "pm_card_threeDSecure2Required", **CONFIRM},
+                   {"payment_method": "pm_card_createDispute", **CONFIRM},
                    {"payment_method": "pm_card_visa", "customer": cus.id}, {}):
         c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", **params})
     try:
-        c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "confirm": True, "return_url": RETURN_URL,
+        c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", **CONFIRM,
                                             "payment_method": "pm_card_chargeDeclined"})
     except Exception:  # noqa: BLE001 - the decline is the point
         pass
@@ -213,7 +213,7 @@ def test_fuzz_every_route(fuzz_sandbox) -> None:
 def test_invariants_hold_on_a_busy_store(sandbox, stripe_client) -> None:
     """The same invariants on the shared session sandbox, after whatever other tests did to it."""
     stripe_client.v1.payment_intents.create(params={"amount": 2000, "currency": "usd",
-                                                    "payment_method": "pm_card_visa", "confirm": True, "return_url": RETURN_URL})
+                                                    "payment_method": "pm_card_visa", **CONFIRM})
     run_jobs(sandbox)
     check_invariants(sandbox)
 
