@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from lib.sandbox.app import ROUTES
 from lib.sandbox.http.router import Route
-from lib.sandbox.resources import charges, customers, payment_intents, payment_methods
+from lib.sandbox.resources import charges, customers, payment_intents, payment_methods, setup_intents
 
 from .money_helpers import CONFIRM, RETURN_URL, run_jobs
 from .sandbox_http import PUBLISHABLE, SECRET, assert_error_shape, check_invariants, sql
@@ -39,7 +39,7 @@ def _template(rt: Route) -> str:
     return rt.path
 
 
-KNOWN = sorted({*payment_intents.CREATE, *payment_intents.CONFIRM, *charges.LEGACY, *payment_methods.CREATE,
+KNOWN = sorted({*payment_intents.CREATE, *payment_intents.CONFIRM, *setup_intents.CREATE, *charges.LEGACY, *payment_methods.CREATE,
                 *payment_methods.CARD_FIELDS, *customers.FIELDS,
                 "limit", "starting_after", "ending_before", "created", "amount_to_capture", "cancellation_reason",
                 "action", "client_secret", "charge", "payment_intent", "reason", "url", "enabled_events",
@@ -70,6 +70,9 @@ BASES: dict[str, dict] = {
     "POST /v1/payment_intents": {"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa",
                                  "confirm": "true", "return_url": RETURN_URL},
     "POST /v1/payment_intents/{pid}/confirm": {"payment_method": "pm_card_visa", "return_url": RETURN_URL},
+    "POST /v1/setup_intents": {"payment_method": "pm_card_threeDSecure2Required", "confirm": "true",
+                               "return_url": RETURN_URL},
+    "POST /v1/setup_intents/{sid}/confirm": {"payment_method": "pm_card_visa", "return_url": RETURN_URL},
     "POST /v1/charges": {"amount": "2000", "currency": "usd", "source": "tok_visa"},
     "POST /v1/payment_methods": {"type": "card", "card": CARD},
     "POST /v1/tokens": {"card": CARD},

@@ -7,6 +7,8 @@ the reference is silent the row's ``note`` says what is inferred and the expecta
 
 from __future__ import annotations
 
+from lib.stripe_facts.automatic_payment_methods import RETURN_URL_REQUIRED
+
 from .model import (
     AUTH_OK,
     DECLINED,
@@ -22,12 +24,6 @@ from .model import (
     step,
 )
 
-# TEST_MODE §2.1: Stripe's 400 for a confirm without a return_url while automatic_payment_methods allow redirects.
-RETURN_URL_REQUIRED = (
-    "A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment "
-    "methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want "
-    "to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and "
-    "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.")
 SETUP_3DS_OK = (*SETUP_NEEDS_ACTION, "payment_method.attached", "setup_intent.succeeded")
 OFF_SESSION_NO_3DS = ("payment_intent.requires_action",)
 

@@ -7,7 +7,7 @@
   to an older ``Stripe-Version`` keep the old default (cards only, ``null``).
 * Confirming such an intent needs a ``return_url`` (some enabled methods redirect), unless
   ``allow_redirects`` is ``never`` or — PaymentIntents only — ``off_session=true``. Without one
-  the confirm fails with Stripe's 400 (the message is Stripe's, §2.1).
+  the confirm fails with Stripe's 400 (the message is Stripe's, §2.1: ``lib.stripe_facts``).
 * ``error_on_requires_action`` can't be combined with it (use ``payment_method_types``).
 
 These are validation failures (``ParamError``): not stored for idempotent replay, so the same
@@ -23,27 +23,17 @@ Dashboard enables).
 
 from __future__ import annotations
 
+from lib.stripe_facts import automatic_payment_methods as facts
+
 from .. import params as fp
 from ..engine import Ctx
 from ..errors import ParamError
 
-SINCE = "2023-08-16"
 SPEC = fp.hash_of({"enabled": fp.boolean, "allow_redirects": fp.enum("always", "never")})
-ENABLED = {"enabled": True, "allow_redirects": "always"}
-
-RETURN_URL_REQUIRED = (
-    "A `return_url` must be specified because this {kind} is configured to automatically accept the payment "
-    "methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not "
-    "want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and "
-    "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.")
 ERROR_ON_REQUIRES_ACTION = (
     "You cannot use `error_on_requires_action` with a PaymentIntent that has `automatic_payment_methods` "
     "enabled. Create the PaymentIntent with `payment_method_types` instead to fail payment attempts that "
     "require an action.")
-
-
-def on_by_default(ctx: Ctx) -> bool:
-    return ctx.api_version[:10] >= SINCE
 
 
 def settings(ctx: Ctx, p: dict) -> tuple[dict | None, list[str]]:
@@ -52,7 +42,7 @@ def settings(ctx: Ctx, p: dict) -> tuple[dict | None, list[str]]:
     types = p.get("payment_method_types")
     if types and given and given.get("enabled"):
         raise ParamError("You may only specify one of these parameters: automatic_payment_methods, "
-                             "payment_method_types.", code="parameters_exclusive", param="payment_method_types")
+                         "payment_method_types.", code="parameters_exclusive", param="payment_method_types")
     if types:
         return None, list(types)
     if given is not None:
@@ -61,7 +51,7 @@ def settings(ctx: Ctx, p: dict) -> tuple[dict | None, list[str]]:
         if not given["enabled"]:
             return None, ["card"]
         return {"enabled": True, "allow_redirects": given.get("allow_redirects", "always")}, ["card"]
-    return (dict(ENABLED) if on_by_default(ctx) else None), ["card"]
+    return (dict(facts.DEFAULT) if facts.on_by_default(ctx.api_version) else None), ["card"]
 
 
 def redirects_allowed(intent: dict) -> bool:
@@ -79,4 +69,4 @@ def check_confirm(intent: dict, p: dict, kind: str) -> None:
     if p.get("error_on_requires_action"):
         raise ParamError(ERROR_ON_REQUIRES_ACTION, param="error_on_requires_action")
     if redirects_allowed(intent) and not p.get("return_url") and not p.get("off_session"):
-        raise ParamError(RETURN_URL_REQUIRED.format(kind=kind))
+        raise ParamError(facts.return_url_required(kind))
