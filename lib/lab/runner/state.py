@@ -205,6 +205,8 @@ class Outcome:
             return None
         if st.pi:
             return st.pi["id"]
+        if st.si:
+            return st.si["id"]
         return st.charge["id"] if st.charge else None
 
     def row(self) -> dict[str, Any]:
