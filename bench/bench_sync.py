@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{counter.count:,} HTTP requests ({result.requests:,} counted by the sync)")
         print("Rows: " + ", ".join(f"{t} {n:,}" for t, n in result.counts.items()))
 
-        client.v1.payment_intents.create(params={"amount": 1999, "currency": "usd",
-                                                 "payment_method": "pm_card_visa", "confirm": True})
+        client.v1.payment_intents.create(params={"amount": 1999, "currency": "usd", "payment_method": "pm_card_visa",
+                                                 "confirm": True, "return_url": "https://shop.example/return"})
         before = counter.count
         t0 = time.perf_counter()
         inc = sync(client, db)

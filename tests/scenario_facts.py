@@ -111,6 +111,26 @@ FACTS: dict[str, dict[str, Any]] = {
     "error-amount-zero": {"code": "parameter_invalid_integer"},
     "error-jpy-too-small": {"code": "amount_too_small"},            # the JPY minimum is ¥50
     "error-unknown-payment-intent": {"code": "resource_missing", "http_status": 404},
+    # §1.11 saving cards (SetupIntent; 3155 needs authentication on setup, 3184 always), §2.1 setup_future_usage
+    "save-card": {"setup.status": "succeeded", "setup.usage": "off_session", "pm.attached": True},
+    "save-card-3ds": {"setup.status": "succeeded", "next_action": "redirect_to_url", "pm.attached": True},
+    "save-card-declined": {"setup.status": "requires_payment_method", "code": "card_declined", "http_status": 402},
+    "off-session-saved-card": {"status": "succeeded"},
+    "off-session-after-3ds-setup": {"status": "succeeded"},
+    "off-session-authentication-required": {"status": "requires_payment_method", "code": "authentication_required",
+                                            "decline_code": "authentication_required", "http_status": 402},
+    "save-during-payment": {"status": "succeeded", "pm.attached": True},
+    # §2.1 automatic_payment_methods since 2023-08-16: a confirm without a return_url is a 400 with Stripe's text
+    "apm-return-url-required": {"status": None, "http_status": 400, "error_type": "invalid_request_error",
+                                "message": "A `return_url` must be specified because this Payment Intent is "
+                                "configured to automatically accept the payment methods enabled in the Dashboard, "
+                                "some of which may require a full page redirect to succeed. If you do not want to "
+                                "accept redirect-based payment methods, set `automatic_payment_methods[enabled]` "
+                                "to `true` and `automatic_payment_methods[allow_redirects]` to `never` when "
+                                "creating Setup Intents and Payment Intents."},
+    "apm-with-return-url": {"status": "succeeded", "automatic_payment_methods": True},
+    "apm-allow-redirects-never": {"status": "succeeded"},
+    "apm-card-only": {"status": "succeeded", "automatic_payment_methods": None},
 }
 
 # scenario id -> event types that must be among the scenario's events (§2.5, §1.9, §4.3, §1.8)
@@ -128,6 +148,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "dispute-fraudulent": ("charge.succeeded", "charge.dispute.created", "charge.dispute.funds_withdrawn"),
     "dispute-won": ("charge.dispute.updated", "charge.dispute.funds_reinstated", "charge.dispute.closed"),
     "dispute-early-fraud-warning": ("radar.early_fraud_warning.created",),
+    "save-card": ("setup_intent.created", "payment_method.attached", "setup_intent.succeeded"),
+    "save-card-3ds": ("setup_intent.requires_action", "setup_intent.succeeded", "payment_method.attached"),
+    "save-during-payment": ("payment_method.attached", "payment_intent.succeeded", "payment_intent.succeeded"),
 }
 
 

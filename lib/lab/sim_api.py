@@ -47,6 +47,7 @@ def checkpoint_path() -> Path:
 
 RATE = 20.0
 MAX_429_RETRIES = 6
+RETURN_URL = "https://shop.example/checkout/complete"   # where the simulated shop's customers come back to
 DISPUTE_WAIT_S = 20.0
 
 
@@ -163,8 +164,8 @@ class ApiSimulation:
                                     "dispute": p.get("dispute_card")}.get(kind) or p["card"]
         if p.get("capture"):
             params["capture_method"] = "manual"
-        if kind == "3ds":
-            params["return_url"] = "https://shop.example/checkout/complete"
+        # Every confirm carries a return_url: automatic_payment_methods are on by default (TEST_MODE §2.1).
+        params["return_url"] = RETURN_URL
         self.cp.count("payment_intents")
         try:
             pi = as_dict(self.call(c.create, params=params, options=self.key(i, "pay")))
@@ -174,7 +175,7 @@ class ApiSimulation:
             if kind != "decline" or not p.get("retry") or not pi_id:
                 return
             try:
-                pi = as_dict(self.call(c.confirm, pi_id, params={"payment_method": p["card"]},
+                pi = as_dict(self.call(c.confirm, pi_id, params={"payment_method": p["card"], "return_url": RETURN_URL},
                                        options=self.key(i, "retry")))
                 self.cp.count("retried_ok")
             except stripe.CardError:

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lib.config import mask_key
-from lib.learn import snippets
+from lib.learn import snippets, ui_return_url
 from lib.learn import ui_state as S
 from lib.learn.key_fields import ERROR_FIELDS, PAYMENT_INTENT_FIELDS, key_fields
 from lib.learn.outcome import ADVICE, Outcome, classify
@@ -60,6 +60,7 @@ def step4(conn: Any, db: MerchantDB) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
     with st.expander(f"The whole response ({len(response.get('error', response))} fields)"):
         st.json(response, expanded=1)
+    ui_return_url.expander(conn)
     with st.expander("Your database: the order row and its attempts"):
         st.json(order, expanded=True)
         st.dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")

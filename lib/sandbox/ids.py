@@ -20,6 +20,7 @@ PREFIX_KIND = {
     "pi": "payment_intent", "ch": "charge", "py": "charge", "pm": "payment_method", "cus": "customer",
     "re": "refund", "pyr": "refund", "du": "dispute", "dp": "dispute", "txn": "balance_transaction",
     "evt": "event", "we": "webhook_endpoint", "tok": "token", "card": "card", "issfr": "radar.early_fraud_warning",
+    "seti": "setup_intent", "setatt": "setup_attempt",
 }
 
 

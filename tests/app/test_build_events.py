@@ -8,6 +8,7 @@ import pytest
 
 from lib import ui
 from tests.app.conftest import open_page, rendered_text, texts
+from tests.contract.money_helpers import CONFIRM
 
 PAGE = "app_pages/build_events.py"
 
@@ -19,7 +20,7 @@ def isolated_merchant_db(tmp_path, monkeypatch):
 
 def pay() -> str:
     pi = ui.get_connection().client.v1.payment_intents.create(params={
-        "amount": 1500, "currency": "usd", "confirm": True, "payment_method": "pm_card_visa"})
+        "amount": 1500, "currency": "usd", **CONFIRM, "payment_method": "pm_card_visa"})
     return pi.id
 
 

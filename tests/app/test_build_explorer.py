@@ -7,6 +7,7 @@ import requests
 
 from lib import ui
 from tests.app.conftest import open_page, rendered_text, texts
+from tests.contract.money_helpers import CONFIRM
 
 PAGE = "app_pages/build_explorer.py"
 
@@ -76,7 +77,7 @@ def test_detail_by_query_param_shows_diagram_timeline_and_refunds():
 
 def test_manual_capture_can_be_captured_partially_or_not_refunded():
     c = client()
-    pi = c.v1.payment_intents.create(params={"amount": 3000, "currency": "usd", "confirm": True,
+    pi = c.v1.payment_intents.create(params={"amount": 3000, "currency": "usd", **CONFIRM,
                                              "payment_method": "pm_card_visa", "capture_method": "manual"})
     at = open_page(PAGE)
     at.query_params["pi"] = pi.id

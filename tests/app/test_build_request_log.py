@@ -8,6 +8,7 @@ import stripe
 from lib import ui
 from lib.request_log import REQUEST_LOG
 from tests.app.conftest import open_page, rendered_text, texts
+from tests.contract.money_helpers import CONFIRM
 
 PAGE = "app_pages/build_request_log.py"
 
@@ -22,9 +23,9 @@ def test_requests_appear_masked_with_details():
     REQUEST_LOG.clear()
     client = ui.get_connection().client
     client.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa",
-                                             "confirm": True}, options={"idempotency_key": "reqlog-test-1"})
+                                             **CONFIRM}, options={"idempotency_key": "reqlog-test-1"})
     with pytest.raises(stripe.CardError):
-        client.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "confirm": True,
+        client.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", **CONFIRM,
                                                  "payment_method": "pm_card_chargeDeclined"})
     at.run()
     assert not at.exception

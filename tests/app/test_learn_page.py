@@ -113,6 +113,18 @@ def test_successful_payment_walks_all_steps_and_the_webhook_fulfils(merchant_db)
     assert step(at) == 7 and any(b.label.startswith("Refund") for b in at.button)
 
 
+def test_step_four_explains_the_return_url_and_shows_the_classic_400(merchant_db):
+    """TEST_MODE §2.1: the classic create-and-confirm without a return_url gets Stripe's 400."""
+    at = pay_with(learn(), testcards.default_card().key)
+    assert any("Why the code sends a `return_url`" in e.label for e in at.expander)
+    code = "\n".join(c.value for c in at.code)
+    assert '"allow_redirects": "never"' in code and '"payment_method_types": ["card"]' in code
+    click(at, "Send the classic request now")
+    errors = texts(at.error)
+    assert any(e.startswith("HTTP 400") and "A `return_url` must be specified because this Payment Intent" in e
+               for e in errors), errors
+
+
 @pytest.mark.parametrize(("currency", "text", "needle"), [
     ("usd", "0", "greater than zero"), ("usd", "-5", "cannot be negative"), ("usd", "0.10", "minimum"),
     ("usd", "1000000000", "too many digits"), ("usd", "abc", "not a number"), ("usd", "1.234", "2 decimal"),

@@ -28,11 +28,21 @@ def run_jobs(handle, rounds: int = 50) -> None:
     pytest.fail(f"sandbox jobs still pending after {rounds} rounds")
 
 
+# Where a shop sends its customer back (after 3-D Secure or a redirect-based method).
+RETURN_URL = "https://shop.example/return"
+# Create-and-confirm params as a shop sends them on today's Stripe (TEST_MODE §2.1).
+CONFIRM = {"confirm": True, "return_url": RETURN_URL}
+
+
 def pay(client: stripe.StripeClient, pm: str = "pm_card_visa", amount: int = 2000, currency: str = "usd",
         **extra: Any):
-    """A confirmed PaymentIntent (automatic capture unless ``capture_method`` says otherwise)."""
-    return client.v1.payment_intents.create(params={"amount": amount, "currency": currency, "payment_method": pm,
-                                                    "confirm": True, **extra})
+    """A confirmed PaymentIntent (automatic capture unless ``capture_method`` says otherwise), sent as
+    a shop sends it on today's Stripe: with a ``return_url`` (automatic_payment_methods are on by
+    default, TEST_MODE §2.1), unless ``extra`` makes it card-only or off-session."""
+    params = {"amount": amount, "currency": currency, "payment_method": pm, "confirm": True, **extra}
+    if not ({"payment_method_types", "off_session", "return_url"} & extra.keys()):
+        params["return_url"] = RETURN_URL
+    return client.v1.payment_intents.create(params=params)
 
 
 def events_for(handle, *object_ids: str) -> list[dict]:

@@ -16,6 +16,9 @@ SECRET = "sk_test_contract"
 PUBLISHABLE = "pk_test_contract"
 PI_STATUSES = frozenset({"requires_payment_method", "requires_confirmation", "requires_action", "processing",
                          "requires_capture", "canceled", "succeeded"})
+# Card-only intents: what a card integration sends so that today's Stripe (automatic_payment_methods on
+# by default since 2023-08-16, TEST_MODE §2.1) lets it confirm without a return_url.
+CARD_ONLY = {"payment_method_types": ["card"]}
 ERROR_TYPES = frozenset({"invalid_request_error", "card_error", "idempotency_error", "api_error"})
 
 

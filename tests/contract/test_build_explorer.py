@@ -9,7 +9,7 @@ import stripe
 
 from lib.lab import explorer, payment_detail
 from lib.lab.eventlog import as_dict
-from tests.contract.money_helpers import run_jobs
+from tests.contract.money_helpers import CONFIRM, run_jobs
 from tests.contract.sandbox_http import answer_challenge
 
 
@@ -19,7 +19,7 @@ def customer(stripe_client):
 
 
 def pay(client, pm="pm_card_visa", amount=2000, currency="usd", **extra):
-    params = {"amount": amount, "currency": currency, "payment_method": pm, "confirm": True, **extra}
+    params = {"amount": amount, "currency": currency, "payment_method": pm, **CONFIRM, **extra}
     try:
         return as_dict(client.v1.payment_intents.create(params=params))
     except stripe.CardError as exc:

@@ -11,6 +11,7 @@ import pytest
 import stripe
 
 from lib.lab import webhooks
+from tests.contract.money_helpers import CONFIRM
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -63,7 +64,7 @@ def _wait(fn, timeout=10):
 def test_deliveries_resend_and_demo_against_the_sandbox(stripe_client, endpoint):
     we, url = endpoint
     pi = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd",
-                                                         "payment_method": "pm_card_visa", "confirm": True})
+                                                         "payment_method": "pm_card_visa", **CONFIRM})
     rows = _wait(lambda: [r for r in webhooks.delivery_rows(stripe_client, we.id) if r["status"] == "succeeded"])
     row = rows[0]
     assert row["type"] == "payment_intent.succeeded" and row["verdict"] == "verified ✓" and row["attempt"] == "first"

@@ -14,7 +14,7 @@ import stripe
 from lib.stripe_facts import cards
 from lib.stripe_facts.cards import TestCard
 
-from .sandbox_http import PUBLISHABLE, answer_challenge, client
+from .sandbox_http import CARD_ONLY, PUBLISHABLE, answer_challenge, client
 
 AMOUNT = 2000
 
@@ -123,7 +123,8 @@ def _check_success(stripe_client, pi, card: TestCard) -> None:
 def _pay(stripe_client, card: TestCard, make_pm) -> None:
     """Create+confirm a PI with ``make_pm()`` (a payment_method value) and assert the whole outcome."""
     kind, decline = _expected(card)
-    params = {"amount": AMOUNT, "currency": "usd", "payment_method": make_pm(), "confirm": True}
+    params = {"amount": AMOUNT, "currency": "usd", "payment_method": make_pm(), "confirm": True,
+              **CARD_ONLY}
     if kind == "decline":
         created = stripe_client.v1.payment_intents.create(params={**params, "confirm": False})
         with pytest.raises(stripe.CardError) as info:
@@ -210,7 +211,8 @@ def test_decline_rows_match_the_reference(number: str) -> None:
 def test_radar_rows_match_the_reference(stripe_client, number: str) -> None:
     card = cards.card_by_number(number)
     kind, _ = _expected(card)
-    params = {"amount": AMOUNT, "currency": "usd", "payment_method": card.pm_ids[0], "confirm": True}
+    params = {"amount": AMOUNT, "currency": "usd", "payment_method": card.pm_ids[0], "confirm": True,
+              **CARD_ONLY}
     if kind == "decline":
         with pytest.raises(stripe.CardError) as info:
             stripe_client.v1.payment_intents.create(params=params)
@@ -234,7 +236,7 @@ def test_3ds_rows_match_the_reference(number: str) -> None:
 def test_3ds_lookup_error_declines_without_challenge(stripe_client) -> None:
     with pytest.raises(stripe.CardError) as info:
         stripe_client.v1.payment_intents.create(params={
-            "amount": AMOUNT, "currency": "usd", "confirm": True,
+            "amount": AMOUNT, "currency": "usd", "confirm": True, **CARD_ONLY,
             "payment_method": "pm_card_threeDSecureRequiredProcessingError"})
     assert info.value.code == "card_declined"
     charge = stripe_client.v1.charges.retrieve(info.value.error.charge)
@@ -243,7 +245,7 @@ def test_3ds_lookup_error_declines_without_challenge(stripe_client) -> None:
 
 @pytest.mark.parametrize("pm_id", ["pm_card_threeDSecureOptional", "pm_card_threeDSecureOptionalProcessingError"])
 def test_optional_3ds_when_requested(stripe_client, pm_id: str) -> None:
-    params = {"amount": AMOUNT, "currency": "usd", "confirm": True, "payment_method": pm_id,
+    params = {"amount": AMOUNT, "currency": "usd", "confirm": True, "payment_method": pm_id, **CARD_ONLY,
               "payment_method_options": {"card": {"request_three_d_secure": "any"}}}
     if pm_id.endswith("ProcessingError"):
         with pytest.raises(stripe.CardError) as info:

@@ -27,6 +27,7 @@ import stripe
 
 from lib.sandbox.storage import Store
 
+from .money_helpers import CONFIRM
 from .sandbox_http import check_invariants, client, ledger_consistency, objects, sql
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +91,7 @@ def _load(server: Server, acked: dict[str, tuple[str, str | None]], in_flight: d
         i += 1
         card = CARDS[i % len(CARDS)]
         manual = i % 5 == 0
-        params = {"amount": 1000 + i, "currency": "usd", "payment_method": card, "confirm": True}
+        params = {"amount": 1000 + i, "currency": "usd", "payment_method": card, **CONFIRM}
         if manual:
             params["capture_method"] = "manual"
         try:
@@ -188,14 +189,14 @@ def test_clean_shutdown_and_restart_keeps_everything(tmp_path: Path) -> None:
     server = Server(tmp_path / "data").start()
     c = client(SimpleNamespace(url=server.url))
     pi = c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa",
-                                             "confirm": True}, options={"idempotency_key": "restart-1"})
+                                             **CONFIRM}, options={"idempotency_key": "restart-1"})
     server.stop()
     server = Server(tmp_path / "data").start()
     try:
         c = client(SimpleNamespace(url=server.url))
         assert c.v1.payment_intents.retrieve(pi.id).status == "succeeded"
         again = c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "payment_method":
-                                                    "pm_card_visa", "confirm": True},
+                                                    "pm_card_visa", **CONFIRM},
                                             options={"idempotency_key": "restart-1"})
         assert again.id == pi.id  # idempotency keys survive a restart too
     finally:
@@ -226,10 +227,10 @@ def test_eight_threads(disk_sandbox) -> None:
                     cus = c.v1.customers.create(params={"email": f"t{n}-{i}@example.com"})
                     pi = c.v1.payment_intents.create(params={"amount": 500 + i, "currency": "usd",
                                                              "customer": cus.id, "payment_method": "pm_card_visa",
-                                                             "confirm": True})
+                                                             **CONFIRM})
                 else:
                     pi = c.v1.payment_intents.create(params={"amount": 500 + i, "currency": "usd",
-                                                             "payment_method": "pm_card_visa", "confirm": True})
+                                                             "payment_method": "pm_card_visa", **CONFIRM})
                 with lock:
                     results.append((pi.id, pi.status))
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
@@ -266,7 +267,7 @@ def test_concurrent_requests_with_one_idempotency_key(disk_sandbox) -> None:
         c = client(disk_sandbox)
         barrier.wait()
         pi = c.v1.payment_intents.create(params={"amount": 777, "currency": "usd", "payment_method": "pm_card_visa",
-                                                 "confirm": True}, options={"idempotency_key": "one-for-all"})
+                                                 **CONFIRM}, options={"idempotency_key": "one-for-all"})
         ids.append(pi.id)
 
     before = disk_sandbox.stats().get("payment_intent", 0)

@@ -23,6 +23,7 @@ import stripe
 
 from lib.sandbox import ManualClock, SandboxHandle, start_sandbox
 from lib.sandbox.events import deliver_due
+from tests.contract.money_helpers import pay
 from tests.contract.sandbox_http import answer_challenge
 from tests.contract.webhook_receiver import Receiver
 
@@ -83,11 +84,6 @@ def endpoints(stripe_client):
 def driven_endpoints(driven):
     """The same on the driven sandbox."""
     yield from _endpoint_maker(driven.client)
-
-
-def pay(client, pm="pm_card_visa", **extra):
-    params = {"amount": 2000, "currency": "usd", "payment_method": pm, "confirm": True, **extra}
-    return client.v1.payment_intents.create(params=params)
 
 
 def types_for(client, *object_ids: str, since: int) -> list[str]:

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from lib.sandbox.app import ROUTES
 from lib.sandbox.http.router import Route
-from lib.sandbox.resources import charges, customers, payment_intents, payment_methods
+from lib.sandbox.resources import charges, customers, payment_intents, payment_methods, setup_intents
 
-from .money_helpers import run_jobs
+from .money_helpers import CONFIRM, RETURN_URL, run_jobs
 from .sandbox_http import PUBLISHABLE, SECRET, assert_error_shape, check_invariants, sql
 
 MAX_EXAMPLES = 1500  # ~15 s on an idle 2-core machine, ~25 s on a busy one
@@ -39,7 +39,7 @@ def _template(rt: Route) -> str:
     return rt.path
 
 
-KNOWN = sorted({*payment_intents.CREATE, *payment_intents.CONFIRM, *charges.LEGACY, *payment_methods.CREATE,
+KNOWN = sorted({*payment_intents.CREATE, *payment_intents.CONFIRM, *setup_intents.CREATE, *charges.LEGACY, *payment_methods.CREATE,
                 *payment_methods.CARD_FIELDS, *customers.FIELDS,
                 "limit", "starting_after", "ending_before", "created", "amount_to_capture", "cancellation_reason",
                 "action", "client_secret", "charge", "payment_intent", "reason", "url", "enabled_events",
@@ -68,8 +68,11 @@ param_sets = st.dictionaries(keys, values, max_size=6)
 CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
 BASES: dict[str, dict] = {
     "POST /v1/payment_intents": {"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa",
-                                 "confirm": "true"},
-    "POST /v1/payment_intents/{pid}/confirm": {"payment_method": "pm_card_visa"},
+                                 "confirm": "true", "return_url": RETURN_URL},
+    "POST /v1/payment_intents/{pid}/confirm": {"payment_method": "pm_card_visa", "return_url": RETURN_URL},
+    "POST /v1/setup_intents": {"payment_method": "pm_card_threeDSecure2Required", "confirm": "true",
+                               "return_url": RETURN_URL},
+    "POST /v1/setup_intents/{sid}/confirm": {"payment_method": "pm_card_visa", "return_url": RETURN_URL},
     "POST /v1/charges": {"amount": "2000", "currency": "usd", "source": "tok_visa"},
     "POST /v1/payment_methods": {"type": "card", "card": CARD},
     "POST /v1/tokens": {"card": CARD},
@@ -110,14 +113,14 @@ def fuzz_sandbox():
     handle = start_sandbox(memory=True, async_delay=0)
     c = client(handle)
     cus = c.v1.customers.create(params={"email": "fuzz@example.com"})
-    for params in ({"payment_method": "pm_card_visa", "confirm": True},
-                   {"payment_method": "pm_card_visa", "confirm": True, "capture_method": "manual"},
-                   {"payment_method": "pm_card_threeDSecure2Required", "confirm": True},
-                   {"payment_method": "pm_card_createDispute", "confirm": True},
+    for params in ({"payment_method": "pm_card_visa", **CONFIRM},
+                   {"payment_method": "pm_card_visa", **CONFIRM, "capture_method": "manual"},
+                   {"payment_method": "pm_card_threeDSecure2Required", **CONFIRM},
+                   {"payment_method": "pm_card_createDispute", **CONFIRM},
                    {"payment_method": "pm_card_visa", "customer": cus.id}, {}):
         c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", **params})
     try:
-        c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "confirm": True,
+        c.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", **CONFIRM,
                                             "payment_method": "pm_card_chargeDeclined"})
     except Exception:  # noqa: BLE001 - the decline is the point
         pass
@@ -213,7 +216,7 @@ def test_fuzz_every_route(fuzz_sandbox) -> None:
 def test_invariants_hold_on_a_busy_store(sandbox, stripe_client) -> None:
     """The same invariants on the shared session sandbox, after whatever other tests did to it."""
     stripe_client.v1.payment_intents.create(params={"amount": 2000, "currency": "usd",
-                                                    "payment_method": "pm_card_visa", "confirm": True})
+                                                    "payment_method": "pm_card_visa", **CONFIRM})
     run_jobs(sandbox)
     check_invariants(sandbox)
 

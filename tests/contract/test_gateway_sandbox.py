@@ -8,6 +8,7 @@ import stripe
 from lib.config import ReadOnlyError, load_settings, settings_from_values
 from lib.gateway import API_VERSION, get_sandbox, make_client, open_connection
 from lib.request_log import RequestLog
+from tests.contract.money_helpers import CONFIRM
 
 PI_PARAMS = {"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa"}
 
@@ -50,7 +51,7 @@ def test_decline_is_logged_and_raised_as_card_error(logged_client):
     client, log = logged_client
     with pytest.raises(stripe.CardError) as info:
         client.v1.payment_intents.create(params={**PI_PARAMS, "payment_method": "pm_card_chargeDeclined",
-                                                 "confirm": True})
+                                                 **CONFIRM})
     assert info.value.code == "card_declined"
     entry = log.latest()
     assert entry.status == 402 and "card_declined" in entry.response_body

@@ -19,6 +19,7 @@ from lib.stripe_facts.lifecycle import CANCELABLE, TRANSITIONS, PIAction, PIStat
 from tests.reference import fixtures
 
 from .sandbox_http import (
+    CARD_ONLY,
     PUBLISHABLE,
     SECRET,
     answer_challenge,
@@ -31,7 +32,9 @@ from .sandbox_http import (
 )
 
 A, S = PIAction, PIStatus
-BASE = {"amount": 2000, "currency": "usd"}
+# Card-only, as a card integration creates them (so confirming needs no return_url, TEST_MODE §2.1).
+MONEY = {"amount": 2000, "currency": "usd"}
+BASE = {**MONEY, **CARD_ONLY}
 # A copy of stripe-reference/fixtures.json (stripe/openapi fixtures3.json, MIT: see data/LICENSE-stripe-openapi).
 FIXTURES = fixtures()
 # Card flows never pass through processing, and auth expiry takes 7 days: not driven here.
@@ -476,7 +479,8 @@ def _stats(sandbox) -> dict:
 
 
 def test_idempotent_replay(sandbox) -> None:
-    body = {"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true"}
+    body = {"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true",
+            "return_url": "https://shop.example/return"}
     first = raw(sandbox, "POST", "/v1/payment_intents", body, headers={"Idempotency-Key": "pi-replay-1"})
     assert first.status_code == 200 and "Idempotent-Replayed" not in first.headers
     assert first.headers["Original-Request"] == first.headers["Request-Id"]
@@ -509,7 +513,8 @@ def test_idempotency_error_through_the_sdk(stripe_client) -> None:
 
 
 def test_decline_is_replayed(sandbox) -> None:
-    body = {"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa_chargeDeclined", "confirm": "true"}
+    body = {"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa_chargeDeclined", "confirm": "true",
+            "payment_method_types[]": "card"}
     first = raw(sandbox, "POST", "/v1/payment_intents", body, headers={"Idempotency-Key": "decline-replay"})
     assert first.status_code == 402
     before = _stats(sandbox)
@@ -566,7 +571,7 @@ def test_bad_version_format_is_400(sandbox, version) -> None:
 
 # --- legacy Charges API, off-session ---------------------------------------------------------------
 def test_legacy_charge_with_tok_visa(stripe_client) -> None:
-    charge = stripe_client.v1.charges.create(params={**BASE, "source": "tok_visa", "description": "legacy"})
+    charge = stripe_client.v1.charges.create(params={**MONEY, "source": "tok_visa", "description": "legacy"})
     assert (charge.status, charge.paid, charge.captured, charge.payment_intent) == ("succeeded", True, True, None)
     assert charge.source.object == "card" and charge.source.last4 == "4242"
     assert charge.balance_transaction.startswith("txn_")
@@ -576,14 +581,14 @@ def test_legacy_charge_cannot_authenticate(stripe_client) -> None:
     tok = cards.card_by_pm_id("pm_card_threeDSecure2Required").tok_ids[0]
     assert tok == "tok_threeDSecure2Required"
     with pytest.raises(stripe.CardError) as info:
-        stripe_client.v1.charges.create(params={**BASE, "source": tok})
+        stripe_client.v1.charges.create(params={**MONEY, "source": tok})
     assert (info.value.http_status, info.value.code) == (402, "authentication_required")
     charge = stripe_client.v1.charges.retrieve(info.value.error.charge)
     assert charge.status == "failed" and charge.failure_code == "authentication_required"
 
 
 def test_legacy_uncaptured_charge_then_capture(stripe_client) -> None:
-    charge = stripe_client.v1.charges.create(params={**BASE, "source": "tok_visa", "capture": False})
+    charge = stripe_client.v1.charges.create(params={**MONEY, "source": "tok_visa", "capture": False})
     assert charge.captured is False and charge.balance_transaction is None
     captured = stripe_client.v1.charges.capture(charge.id, params={"amount": 1500})
     assert captured.captured and captured.amount_captured == 1500
@@ -594,7 +599,7 @@ def test_legacy_uncaptured_charge_then_capture(stripe_client) -> None:
 
 def test_legacy_failed_charge_cannot_be_captured(stripe_client) -> None:
     with pytest.raises(stripe.CardError) as info:
-        stripe_client.v1.charges.create(params={**BASE, "source": "tok_chargeDeclined", "capture": False})
+        stripe_client.v1.charges.create(params={**MONEY, "source": "tok_chargeDeclined", "capture": False})
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.charges.capture(info.value.error.charge)
     charge = stripe_client.v1.charges.retrieve(info.value.error.charge)

@@ -12,6 +12,8 @@ from lib.sandbox.resources import payment_intents
 from lib.sandbox.resources.ledger import balance_totals
 from lib.sandbox.storage.store import Store, dumps
 
+from .money_helpers import RETURN_URL
+
 START = 1_700_000_000.0
 
 
@@ -83,7 +85,7 @@ def test_a_payment_settles_when_the_clock_says_so() -> None:
     engine = open_engine(memory=True, async_delay=2.0, clock=clock)
     try:
         pi = payment_intents.create(engine.ctx(), {"amount": "2000", "currency": "usd", "confirm": "true",
-                                                   "payment_method": "pm_card_visa"})
+                                                   "payment_method": "pm_card_visa", "return_url": RETURN_URL})
         assert pi["status"] == "succeeded" and pi["created"] == START
         assert balance_totals(engine.ctx()) == {"available": {}, "pending": {"usd": 1912}}
         clock.advance(1.9)

@@ -19,6 +19,7 @@ from lib.finance.store import DuckDBWarehouse
 from lib.sandbox import start_sandbox
 from lib.sandbox.seed import seed
 from lib.sync import sync
+from tests.contract.money_helpers import CONFIRM
 
 TABLES = {"customers": "customers", "payment_intents": "payment_intents", "charges": "charges",
           "refunds": "refunds", "disputes": "disputes", "balance_transactions": "balance_transactions"}
@@ -108,7 +109,7 @@ def test_incremental_sync_after_one_payment_costs_a_handful_of_requests(seeded, 
     assert sync(client_for(seeded), db).ok
     api = client_for(seeded)
     pi = api.v1.payment_intents.create(params={"amount": 2599, "currency": "usd", "payment_method": "pm_card_visa",
-                                               "confirm": True})
+                                               **CONFIRM})
     counter = CountingClient()
     result = sync(client_for(seeded, counter), db)
     assert result.ok, result.message
@@ -134,9 +135,9 @@ def test_refunds_and_disputes_flow_through_incremental_syncs(seeded, tmp_path):
     assert sync(client_for(seeded), db).ok
     api = client_for(seeded)
     paid = api.v1.payment_intents.create(params={"amount": 5000, "currency": "usd", "payment_method": "pm_card_visa",
-                                                 "confirm": True})
+                                                 **CONFIRM})
     disputed = api.v1.payment_intents.create(params={"amount": 7000, "currency": "usd",
-                                                     "payment_method": "pm_card_createDispute", "confirm": True})
+                                                     "payment_method": "pm_card_createDispute", **CONFIRM})
     assert sync(client_for(seeded), db).ok
     api.v1.refunds.create(params={"payment_intent": paid.id, "amount": 1500})
     result = sync(client_for(seeded), db)

@@ -10,7 +10,9 @@
 Inside, lower modules never import higher ones:
 
 - :mod:`.state`   Env, RunState, Outcome, Check, the verdicts and the step exceptions (the bottom)
-- :mod:`.ops`     the step operations (``pay``, ``capture``, ``wait_dispute`` …) and ``perform``
+- :mod:`.payment_ops` the payment and saved-card steps (``pay``, ``confirm``, ``setup``, ``capture`` …) and
+                  the return_url rule they follow
+- :mod:`.ops`     the other steps (``refund``, ``wait_dispute``, ``authenticate`` …), ``OPS`` and ``perform``
 - :mod:`.facts`   the final state read into flat facts
 - :mod:`.checks`  facts and events compared with the expectation, and the verdict
 - :mod:`.run`     the run loop: run, resume, run_all, summary

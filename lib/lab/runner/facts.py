@@ -1,7 +1,8 @@
 """Reading a finished scenario's final state into flat facts (see ``lib.lab.scenarios.FACTS``).
 
 Only what the scenario's expectations need is fetched: the PaymentIntent (with its latest charge and
-balance transaction) always; refunds, disputes and early fraud warnings only when expected.
+balance transaction) and the SetupIntent always; the saved PaymentMethod, refunds, disputes and early
+fraud warnings only when expected.
 """
 
 from __future__ import annotations
@@ -38,9 +39,19 @@ def collect_facts(state: RunState) -> dict[str, Any]:
         facts["status"] = charge["status"]
     else:
         facts["status"] = None
-    error = state.last_error or (pi or {}).get("last_payment_error") or {}
+    si = None
+    if state.si:
+        si = state.set_si(state.call(client.v1.setup_intents.retrieve, state.si["id"]))
+        facts.update({"setup.status": si["status"], "setup.usage": si.get("usage")})
+    if pi:
+        facts["automatic_payment_methods"] = (pi.get("automatic_payment_methods") or {}).get("enabled")
+    if "pm.attached" in keys:
+        pm = as_dict(state.call(client.v1.payment_methods.retrieve, state.pm)) if state.pm else {}
+        facts["pm.attached"] = bool(state.customer) and pm.get("customer") == state.customer
+    error = (state.last_error or (pi or {}).get("last_payment_error") or (si or {}).get("last_setup_error")
+             or {})
     facts.update(code=error.get("code"), decline_code=error.get("decline_code"), error_type=error.get("type"),
-                 http_status=(state.last_error or {}).get("http_status"))
+                 http_status=(state.last_error or {}).get("http_status"), message=error.get("message"))
     if charge:
         card = _get(charge, "payment_method_details", "card") or {}
         facts.update({

@@ -1,5 +1,6 @@
-"""The operations scenario steps name (``pay``, ``capture``, ``wait_dispute`` …), and :func:`perform`,
-which runs one step and records its result or error in the :class:`~.state.RunState`.
+"""Every operation scenario steps name (:data:`OPS`: the payment ones of :mod:`.payment_ops`, and
+here ``refund``, ``wait_dispute``, ``authenticate`` …), and :func:`perform`, which runs one step and
+records its result or error in the :class:`~.state.RunState`.
 
 Every call goes through the SDK client of the run's :class:`~.state.Env`, so it works the same on
 Stripe test mode and on the sandbox, and lands in the request log. The one exception is answering
@@ -9,7 +10,6 @@ the sandbox's own 3-D Secure page (``/_sandbox/3ds/…``), a plain form POST tha
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,15 +17,13 @@ import requests
 import stripe
 
 from lib.request_log import mask_form_body, now_utc, path_of
-from lib.stripe_facts.cards import detect_brand
 
 from ..challenge import challenge_url, is_sandbox_challenge, post_answer
 from ..eventlog import as_dict
-from ..scenarios import DEFAULT_AMOUNT, DEFAULT_CURRENCY, RETURN_URL, Step
+from ..scenarios import Step
+from . import payment_ops
+from .payment_ops import RECORDED_ERRORS, charge_id, noun, pi_id
 from .state import NeedsPerson, RunState, StepFailed, StepLog, WaitTimeout
-
-# Errors that are part of a scenario's outcome; anything else (auth, rate limit, network, 5xx) aborts it.
-RECORDED_ERRORS = (stripe.CardError, stripe.InvalidRequestError, stripe.IdempotencyError)
 
 
 def _record_error(state: RunState, exc: stripe.StripeError) -> None:
@@ -39,77 +37,16 @@ def _record_error(state: RunState, exc: stripe.StripeError) -> None:
     pi = getattr(err, "payment_intent", None) if err is not None else None
     if pi is not None:
         state.set_pi(pi)
+    si = getattr(err, "setup_intent", None) if err is not None else None
+    if si is not None:
+        state.set_si(si)
     charge = getattr(err, "charge", None) if err is not None else None
     if isinstance(charge, str):
         state.extra_ids.add(charge)
 
 
-def _pi_id(state: RunState) -> str:
-    if not state.pi:
-        raise StepFailed("There is no PaymentIntent to act on (an earlier step failed).")
-    return state.pi["id"]
-
-
-def _charge_id(state: RunState) -> str | None:
-    if state.pi:
-        latest = state.pi.get("latest_charge")
-        return latest["id"] if isinstance(latest, dict) else latest
-    return state.charge["id"] if state.charge else None
-
-
-# --- operations -----------------------------------------------------------------------------------
-def op_pay(state: RunState, a: dict) -> str:
-    params: dict[str, Any] = {"amount": a.get("amount", DEFAULT_AMOUNT), "currency": a.get("currency",
-                              DEFAULT_CURRENCY), "confirm": True,
-                              "payment_method": state.pm if a["pm"] == "@pm" else a["pm"]}
-    if a.get("customer"):
-        params["customer"] = state.customer
-    for key in ("capture_method", "off_session", "error_on_requires_action", "setup_future_usage"):
-        if key in a:
-            params[key] = a[key]
-    if "return_url" in a:
-        params["return_url"] = state.env.return_url if a["return_url"] == RETURN_URL else a["return_url"]
-    if a.get("three_ds"):
-        params["payment_method_options"] = {"card": {"request_three_d_secure": a["three_ds"]}}
-    params.update(a.get("extra", {}))
-    for key in a.get("omit", ()):
-        params.pop(key, None)
-    options = {"idempotency_key": f"pfl-{state.scenario.id}-{uuid.uuid4().hex[:12]}"} if a.get("idempotent") else {}
-    state.last_call = ("pay", params, options)
-    pi = state.set_pi(state.call(state.env.client.v1.payment_intents.create, params=params, options=options))
-    return _pi_text(pi)
-
-
-def op_create(state: RunState, a: dict) -> str:
-    params: dict[str, Any] = {"amount": a.get("amount", DEFAULT_AMOUNT), "currency": DEFAULT_CURRENCY}
-    if a.get("pm"):
-        params["payment_method"] = a["pm"]
-    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.create, params=params)))
-
-
-def op_confirm(state: RunState, a: dict) -> str:
-    pi = state.call(state.env.client.v1.payment_intents.confirm, _pi_id(state), params={"payment_method": a["pm"]})
-    return _pi_text(state.set_pi(pi))
-
-
-def op_capture(state: RunState, a: dict) -> str:
-    params = {"amount_to_capture": a["amount"]} if "amount" in a else {}
-    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.capture, _pi_id(state),
-                                            params=params)))
-
-
-def op_cancel(state: RunState, a: dict) -> str:
-    params = {"cancellation_reason": a["reason"]} if "reason" in a else {}
-    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.cancel, _pi_id(state),
-                                            params=params)))
-
-
-def op_retrieve_pi(state: RunState, a: dict) -> str:
-    return _pi_text(state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, a["id"])))
-
-
 def op_refund(state: RunState, a: dict) -> str:
-    params: dict[str, Any] = {"payment_intent": state.pi["id"]} if state.pi else {"charge": _charge_id(state)}
+    params: dict[str, Any] = {"payment_intent": state.pi["id"]} if state.pi else {"charge": charge_id(state)}
     if params.get("charge") is None and not state.pi:
         raise StepFailed("There is no payment to refund (an earlier step failed).")
     for key in ("amount", "reason"):
@@ -154,7 +91,7 @@ def op_wait_refund(state: RunState, a: dict) -> str:
 
 def op_wait_dispute(state: RunState, a: dict) -> str:
     count = a.get("count", 1)
-    params = {"payment_intent": state.pi["id"]} if state.pi else {"charge": _charge_id(state)}
+    params = {"payment_intent": state.pi["id"]} if state.pi else {"charge": charge_id(state)}
 
     def probe() -> list[dict] | None:
         data = [as_dict(d) for d in state.call(state.env.client.v1.disputes.list, params=params).data]
@@ -184,7 +121,7 @@ def op_close_dispute(state: RunState, a: dict) -> str:
 
 
 def op_wait_efw(state: RunState, a: dict) -> str:
-    charge = _charge_id(state)
+    charge = charge_id(state)
 
     def probe() -> list[dict] | None:
         data = state.call(state.env.client.v1.radar.early_fraud_warnings.list, params={"charge": charge}).data
@@ -197,76 +134,12 @@ def op_wait_efw(state: RunState, a: dict) -> str:
 
 def op_wait_balance_transaction(state: RunState, a: dict) -> str:
     def probe() -> dict | None:
-        pi = as_dict(state.call(state.env.client.v1.payment_intents.retrieve, _pi_id(state),
+        pi = as_dict(state.call(state.env.client.v1.payment_intents.retrieve, pi_id(state),
                                 params={"expand": ["latest_charge"]}))
         return pi if (pi.get("latest_charge") or {}).get("balance_transaction") else None
 
     pi = _poll(state, "the charge's balance transaction", probe)
     return str(pi["latest_charge"]["balance_transaction"])
-
-
-def op_customer(state: RunState, a: dict) -> str:
-    customer = as_dict(state.call(state.env.client.v1.customers.create,
-                                  params={"description": f"Payment Flow Lab scenario {state.scenario.id}"}))
-    state.customer = customer["id"]
-    state.extra_ids.add(customer["id"])
-    if "attach" not in a:
-        return customer["id"]
-    pm = as_dict(state.call(state.env.client.v1.payment_methods.attach, a["attach"],
-                            params={"customer": customer["id"]}))
-    state.pm = pm["id"]
-    return f"{customer['id']}; attached {pm['id']}"
-
-
-def op_replay(state: RunState, a: dict) -> str:
-    if state.last_call is None:
-        raise StepFailed("Nothing to replay.")
-    _, params, options = state.last_call
-    state.replay_info["original_id"] = state.pi["id"] if state.pi else None
-    try:
-        pi = state.call(state.env.client.v1.payment_intents.create, params={**params, **a}, options=options)
-    except RECORDED_ERRORS as exc:
-        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-        state.replay_info["replayed"] = headers.get("idempotent-replayed") == "true"
-        err_pi = getattr(exc.error, "payment_intent", None) if exc.error is not None else None
-        state.replay_info["id"] = getattr(err_pi, "id", None)
-        raise
-    headers = {k.lower(): v for k, v in (pi.last_response.headers if pi.last_response else {}).items()}
-    state.replay_info.update(replayed=headers.get("idempotent-replayed") == "true", id=pi.id)
-    return f"{pi.id} (Idempotent-Replayed: {headers.get('idempotent-replayed', 'false')})"
-
-
-def op_legacy_charge(state: RunState, a: dict) -> str:
-    params = {"amount": DEFAULT_AMOUNT, "currency": DEFAULT_CURRENCY, "source": a["source"],
-              "capture": a.get("capture", True)}
-    try:
-        charge = as_dict(state.call(state.env.client.v1.charges.create, params=params))
-    except RECORDED_ERRORS as exc:
-        charge_id = getattr(exc.error, "charge", None) if exc.error is not None else None
-        if isinstance(charge_id, str):
-            state.charge = as_dict(state.call(state.env.client.v1.charges.retrieve, charge_id))
-            state.note_start(state.charge)
-        raise
-    state.charge = charge
-    state.note_start(charge)
-    return f"{charge['id']} {charge['status']}"
-
-
-def op_legacy_capture(state: RunState, a: dict) -> str:
-    if not state.charge:
-        raise StepFailed("There is no charge to capture.")
-    state.charge = as_dict(state.call(state.env.client.v1.charges.capture, state.charge["id"]))
-    return f"{state.charge['id']} captured={state.charge['captured']}"
-
-
-def op_raw_pm(state: RunState, a: dict) -> str:
-    card = {"number": a["number"], "exp_month": a.get("exp_month", 12),
-            "exp_year": a.get("exp_year", time.gmtime().tm_year + 3),
-            "cvc": a.get("cvc", "1234" if detect_brand(a["number"]) == "amex" else "123")}
-    pm = as_dict(state.call(state.env.client.v1.payment_methods.create, params={"type": "card", "card": card},
-                            options={"api_key": state.env.publishable_key}))
-    state.pm = pm["id"]
-    return f"{pm['id']} ({pm['card']['brand']} •••• {pm['card']['last4']}, publishable key)"
 
 
 def answer_challenge(state: RunState, url: str, action: str) -> int:
@@ -293,16 +166,26 @@ def answer_challenge(state: RunState, url: str, action: str) -> int:
     return status
 
 
+def _refresh_intent(state: RunState) -> dict:
+    """The intent the 3-D Secure challenge is for (the run's PaymentIntent or SetupIntent), fetched again."""
+    if state.acting_on == "setup_intent":
+        if not state.si:
+            raise StepFailed("There is no SetupIntent to act on (an earlier step failed).")
+        return state.set_si(state.call(state.env.client.v1.setup_intents.retrieve, state.si["id"]))
+    return state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, pi_id(state)))
+
+
 def op_authenticate(state: RunState, a: dict, interactive: bool) -> str:
-    pi = state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, _pi_id(state)))
-    if pi["status"] != "requires_action":
-        raise StepFailed(f"The PaymentIntent is {pi['status']}, not waiting for authentication.")
-    url = challenge_url(pi)
+    intent = _refresh_intent(state)
+    if intent["status"] != "requires_action":
+        raise StepFailed(f"The {noun(intent)} is {intent['status']}, not waiting for authentication.")
+    url = challenge_url(intent)
     if interactive or not is_sandbox_challenge(url):
         raise NeedsPerson(url)
     answer_challenge(state, url, a.get("result", "complete"))
-    pi = state.set_pi(state.call(state.env.client.v1.payment_intents.retrieve, pi["id"]))
-    return f"answered {a.get('result', 'complete')} on the sandbox's challenge page (sandbox-only) → {pi['status']}"
+    intent = _refresh_intent(state)
+    return (f"answered {a.get('result', 'complete')} on the sandbox's challenge page (sandbox-only) → "
+            f"{intent['status']}")
 
 
 def after_person(state: RunState, answer: str | None) -> None:
@@ -310,15 +193,15 @@ def after_person(state: RunState, answer: str | None) -> None:
     step = state.scenario.steps[state.step_index]
     if answer:
         answer_challenge(state, state.challenge_url or "", answer)
-    pi = as_dict(state.call(state.env.client.v1.payment_intents.retrieve, _pi_id(state)))
-    if pi["status"] == "requires_action":
+    intent = _refresh_intent(state)
+    if intent["status"] == "requires_action":
         raise NeedsPerson(state.challenge_url)
-    state.set_pi(pi)
     who = f"answered {answer} for you (sandbox-only)" if answer else "answered by you"
-    state.steps.append(StepLog(step.describe(), f"{who} → {pi['status']}"))
+    state.steps.append(StepLog(step.describe(), f"{who} → {intent['status']}"))
 
 
-OPS = {name.removeprefix("op_"): fn for name, fn in globals().items() if name.startswith("op_")}
+OPS = {name.removeprefix("op_"): fn for module in (vars(payment_ops), globals()) for name, fn in module.items()
+       if name.startswith("op_")}
 
 
 def perform(state: RunState, step: Step, *, interactive: bool) -> bool:
@@ -342,10 +225,3 @@ def perform(state: RunState, step: Step, *, interactive: bool) -> bool:
         raise
     state.steps.append(StepLog(step.describe(), result))
     return False
-
-
-def _pi_text(pi: dict) -> str:
-    text = f"{pi['id']} {pi['status']}"
-    if pi.get("next_action"):
-        text += f" (next_action: {pi['next_action'].get('type')})"
-    return text

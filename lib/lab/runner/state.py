@@ -113,6 +113,8 @@ class RunState:
     step_index: int = 0
     pi: dict | None = None
     pi_ids: list[str] = field(default_factory=list)
+    si: dict | None = None               # the SetupIntent of a "save a card" step
+    acting_on: str = "payment_intent"    # which intent a 3-D Secure answer is for (or "setup_intent")
     charge: dict | None = None           # legacy charge (no PaymentIntent)
     refund: dict | None = None
     refund_initial_status: str | None = None
@@ -145,6 +147,20 @@ class RunState:
             self.next_action = pi["next_action"].get("type")
             self.challenge_url = challenge_url(pi)
         return pi
+
+    def set_si(self, obj: Any) -> dict:
+        """Remember the SetupIntent the run saves a card with (and its 3DS challenge, when it asks)."""
+        si = as_dict(obj)
+        self.si = si
+        self.extra_ids.add(si["id"])
+        if isinstance(si.get("payment_method"), str):
+            self.pm = si["payment_method"]
+            self.extra_ids.add(si["payment_method"])
+        self.note_start(si)
+        if si.get("status") == "requires_action" and si.get("next_action"):
+            self.next_action = si["next_action"].get("type")
+            self.challenge_url = challenge_url(si)
+        return si
 
     def note_start(self, obj: dict) -> None:
         """Keep the earliest server ``created`` seen: the scenario's events are listed from there."""
@@ -189,6 +205,8 @@ class Outcome:
             return None
         if st.pi:
             return st.pi["id"]
+        if st.si:
+            return st.si["id"]
         return st.charge["id"] if st.charge else None
 
     def row(self) -> dict[str, Any]:

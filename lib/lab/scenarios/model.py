@@ -21,6 +21,7 @@ from typing import Any
 GROUPS: tuple[str, ...] = (
     "Success by brand", "Success by country", "Declines", "Radar", "3-D Secure", "Manual & partial capture",
     "Cancel", "Refunds", "Disputes", "Idempotency", "Legacy Charges", "Balance & pricing", "API errors",
+    "Saved cards", "Automatic payment methods",
 )
 
 # Fact name -> what it is. The runner fills these in; expectations may use any of them.
@@ -52,11 +53,16 @@ FACTS: dict[str, str] = {
     "dispute.status": "Dispute status", "dispute.reason": "Dispute reason",
     "dispute.case_type": "Dispute payment_method_details.card.case_type", "dispute.count": "Disputes on the Charge",
     "early_fraud_warning": "an early fraud warning exists for the Charge",
+    "message": "message of the last API error",
+    "setup.status": "SetupIntent status (a \"save a card\" step)",
+    "setup.usage": "SetupIntent usage (on_session / off_session)",
+    "pm.attached": "the saved PaymentMethod is attached to the scenario's customer",
+    "automatic_payment_methods": "the PaymentIntent's automatic_payment_methods.enabled (None when off)",
     "replayed": "the last response carried Idempotent-Replayed: true",
     "same_object": "the replayed response returned the same object id as the original",
 }
 
-# Event sequences (TEST_MODE.md §2.5).
+# Event sequences (TEST_MODE.md §2.5; SetupIntents: §2.1 and the event list there).
 CREATED = ("payment_intent.created",)
 SUCCEEDED = (*CREATED, "charge.succeeded", "payment_intent.succeeded")
 DECLINED = (*CREATED, "charge.failed", "payment_intent.payment_failed")
@@ -67,6 +73,9 @@ AUTH_FAILED = (*NEEDS_ACTION, "payment_intent.payment_failed")
 CAPTURED = ("charge.captured", "payment_intent.succeeded")
 REFUNDED = ("refund.created", "charge.refunded")
 DISPUTE_OPENED = ("charge.dispute.created", "charge.dispute.funds_withdrawn")
+SETUP_CREATED = ("setup_intent.created",)
+SAVED = (*SETUP_CREATED, "payment_method.attached", "setup_intent.succeeded")
+SETUP_NEEDS_ACTION = (*SETUP_CREATED, "setup_intent.requires_action")
 
 DEFAULT_AMOUNT = 2000
 DEFAULT_CURRENCY = "usd"
@@ -139,6 +148,11 @@ def step(op: str, may_fail: bool = False, **args: Any) -> Step:
 def pay(pm: str, may_fail: bool = False, **kw: Any) -> Step:
     """Create and confirm a PaymentIntent (``confirm=true``)."""
     return step("pay", may_fail, pm=pm, **kw)
+
+
+def setup(pm: str, may_fail: bool = False, **kw: Any) -> Step:
+    """Save a card: create and confirm a SetupIntent (``customer=True``: for the scenario's customer)."""
+    return step("setup", may_fail, pm=pm, **kw)
 
 
 def authenticate(result: str = "complete") -> Step:

@@ -46,8 +46,9 @@ def three_d_secure() -> list[Scenario]:
                  {"status": "requires_payment_method", "code": "payment_intent_authentication_failure",
                   "events": AUTH_FAILED}, source="1.12"),
         Scenario("3ds2-sdk-flow", g, "3DS2 without return_url (Stripe.js flow)", "pm_card_threeDSecure2Required",
-                 "Without a return_url, next_action.type is use_stripe_sdk (Stripe.js shows the challenge).",
-                 (pay("pm_card_threeDSecure2Required"), authenticate("complete")),
+                 "Without a return_url, next_action.type is use_stripe_sdk (Stripe.js shows the challenge). A "
+                 "card-only PaymentIntent (payment_method_types=[card]) may be confirmed without a return_url.",
+                 (pay("pm_card_threeDSecure2Required", payment_method_types=["card"]), authenticate("complete")),
                  {"status": "succeeded", "next_action": "use_stripe_sdk", "events": AUTH_OK}, source="1.12",
                  note="Only Stripe.js can show this challenge on real Stripe; the sandbox puts its challenge URL "
                  "in next_action.use_stripe_sdk.stripe_js (sandbox-only field)."),
@@ -65,8 +66,11 @@ def three_d_secure() -> list[Scenario]:
                  source="1.12"),
         Scenario("3ds-error-on-requires-action", g, "error_on_requires_action=true",
                  "pm_card_authenticationRequired",
-                 "Instead of requires_action: 402 authentication_required, decline_code authentication_not_handled.",
-                 (pay("pm_card_authenticationRequired", error_on_requires_action=True),),
+                 "Instead of requires_action: 402 authentication_required, decline_code authentication_not_handled. "
+                 "It needs a card-only PaymentIntent (payment_method_types=[card]): automatic payment methods "
+                 "refuse error_on_requires_action.",
+                 (pay("pm_card_authenticationRequired", error_on_requires_action=True,
+                      payment_method_types=["card"]),),
                  {"status": "requires_payment_method", "code": "authentication_required",
                   "decline_code": "authentication_not_handled", "events": DECLINED}, source="1.12"),
         Scenario("3ds-on-setup-on-session", g, "Authenticate unless set up: on-session",

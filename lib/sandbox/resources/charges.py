@@ -22,8 +22,7 @@ from .payment_methods import card_of, from_magic_id
 
 AUTH_REQUIRED = Decline("authentication_required", "authentication_required", None,
                         "Your card was declined. This transaction requires authentication.")
-LOOKUP_ERROR = Decline("card_declined", "processing_error", "try_again_later",
-                       "An error occurred while processing your card. Try again in a little bit.")
+LOOKUP_ERROR = cards.LOOKUP_PROCESSING_ERROR
 
 
 def _checks(pm: dict, card: cards.TestCard) -> dict:

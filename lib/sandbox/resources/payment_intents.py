@@ -27,6 +27,7 @@ from .. import params as fp
 from ..engine import Ctx, private
 from ..errors import InvalidRequest, NotFound, StripeError, unexpected_state
 from ..ids import new_id
+from . import automatic_payment_methods as apm
 from . import charges, payment_methods
 from . import three_d_secure as tds
 from .customers import get_customer
@@ -37,14 +38,15 @@ CONFIRM = {
     "error_on_requires_action": fp.boolean, "use_stripe_sdk": fp.boolean, "setup_future_usage":
     fp.enum("on_session", "off_session", ""), "payment_method_options": fp.hash_any, "receipt_email": fp.string(512),
     "capture_method": fp.enum("automatic", "automatic_async", "manual"), "client_secret": fp.string(255),
-    "mandate_data": fp.hash_any, "shipping": fp.hash_any, "payment_method_types": fp.string_list, **fp.EXPAND,
+    "mandate_data": fp.hash_any, "shipping": fp.hash_any, "payment_method_data": fp.hash_any,
+    "payment_method_types": fp.string_list, **fp.EXPAND,
 }
 CREATE = {
     **{k: v for k, v in CONFIRM.items() if k != "client_secret"},
     "amount": fp.integer(1), "currency": fp.currency, "confirm": fp.boolean, "customer": fp.string(255),
     "description": fp.string(1000, blank=True), "metadata": fp.metadata, "statement_descriptor": fp.string(22),
     "statement_descriptor_suffix": fp.string(22), "confirmation_method": fp.enum("automatic", "manual"),
-    "automatic_payment_methods": fp.hash_any, "transfer_group": fp.string(255),
+    "automatic_payment_methods": apm.SPEC, "transfer_group": fp.string(255),
 }
 UPDATE = {k: CREATE[k] for k in ("amount", "currency", "customer", "description", "metadata", "payment_method",
                                  "receipt_email", "setup_future_usage", "capture_method", "shipping",
@@ -93,12 +95,13 @@ def _listed(statuses: frozenset[PIStatus]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def new_pi(ctx: Ctx, p: dict) -> dict:
+def new_pi(ctx: Ctx, p: dict, methods: tuple[dict | None, list[str]] = (None, ["card"])) -> dict:
+    """A new PaymentIntent (not stored); ``methods`` is (automatic_payment_methods, payment_method_types)."""
     pi_id = new_id("pi")
     return {
         "id": pi_id, "object": "payment_intent", "amount": p["amount"], "amount_capturable": 0,
         "amount_details": {"tip": {}}, "amount_received": 0, "application": None, "application_fee_amount": None,
-        "automatic_payment_methods": None, "canceled_at": None, "cancellation_reason": None,
+        "automatic_payment_methods": methods[0], "canceled_at": None, "cancellation_reason": None,
         "capture_method": p.get("capture_method") or _default_capture_method(ctx),
         "client_secret": f"{pi_id}_secret_{secrets.token_urlsafe(18).replace('-', 'a').replace('_', 'b')}",
         "confirmation_method": p.get("confirmation_method", "automatic"), "created": ctx.now,
@@ -109,7 +112,7 @@ def new_pi(ctx: Ctx, p: dict) -> dict:
         "payment_method_configuration_details": None,
         "payment_method_options": {"card": {"installments": None, "mandate_options": None, "network": None,
                                             "request_three_d_secure": "automatic"}},
-        "payment_method_types": ["card"], "processing": None, "receipt_email": p.get("receipt_email"),
+        "payment_method_types": methods[1], "processing": None, "receipt_email": p.get("receipt_email"),
         "review": None, "setup_future_usage": p.get("setup_future_usage") or None, "shipping": p.get("shipping"),
         "source": None, "statement_descriptor": p.get("statement_descriptor"),
         "statement_descriptor_suffix": p.get("statement_descriptor_suffix"), "status": None,
@@ -123,12 +126,13 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
         raise unexpected_state(f"This PaymentIntent's status is {pi['status']}, so it cannot be confirmed. Only a "
                                f"PaymentIntent with status {_listed(CONFIRMABLE)} can be confirmed.",
                                payment_intent=private(pi))
+    apm.check_confirm(pi, p, "Payment Intent")
     pi["next_action"] = None
     for key in ("setup_future_usage", "receipt_email", "capture_method", "shipping"):
         if key in p:
             pi[key] = p[key] or None
-    if p.get("payment_method"):
-        pm = payment_methods.resolve(ctx, p["payment_method"])
+    if p.get("payment_method") or p.get("payment_method_data"):
+        pm = payment_methods.given(ctx, p)
         pi["payment_method"] = pm["id"]
     elif pi.get("payment_method"):
         pm = payment_methods.resolve(ctx, pi["payment_method"])
@@ -136,12 +140,7 @@ def confirm(ctx: Ctx, pi: dict, p: dict) -> dict:
         raise InvalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method. Update "
                              "the PaymentIntent with a payment_method and then confirm it again.",
                              code="payment_intent_unexpected_state", payment_intent=private(pi))
-    if pm.get("customer") and pm["customer"] != pi.get("customer"):
-        raise InvalidRequest("The provided PaymentMethod belongs to a customer; pass that customer to the "
-                             "PaymentIntent.", param="payment_method")
-    if pm.get("_consumed"):
-        raise InvalidRequest("This PaymentMethod was previously used without being attached to a Customer or was "
-                             "detached from a Customer, and may not be used again.", param="payment_method")
+    payment_methods.check_usable(pm, pi.get("customer"), "PaymentIntent")
     card = payment_methods.card_of(pm)
     off_session = bool(p.get("off_session"))
     pi["last_payment_error"] = None
@@ -187,16 +186,12 @@ def _charge(ctx: Ctx, pi: dict, pm: dict, card: cards.TestCard, three_ds: str | 
         move(ctx, pi, PIAction.AUTH_DECLINE if authenticated else PIAction.DECLINE, charge)
         raise charges.card_error(failed, charge=charge["id"], payment_intent=private(pi),
                                  payment_method=private(pm), payment_method_type="card")
+    payment_methods.save_after_success(ctx, pi, pm, pi.get("setup_future_usage"))
     if manual:
         pi["amount_capturable"] = pi["amount"]
         move(ctx, pi, PIAction.AUTH_SUCCESS_MANUAL if authenticated else PIAction.CONFIRM_SUCCESS_MANUAL, charge)
         return pi
     pi["amount_received"] = pi["amount"]
-    if not pm.get("customer"):
-        pm["_consumed"] = True
-    if pi.get("setup_future_usage") == "off_session":
-        pm["_setup_off_session"] = True
-    ctx.store.update(pm)
     move(ctx, pi, PIAction.AUTH_SUCCESS if authenticated else PIAction.CONFIRM_SUCCESS, charge)
     ctx.charge_captured(charge, card)
     return pi
@@ -239,14 +234,17 @@ def create(ctx: Ctx, params: dict) -> dict:
             raise InvalidRequest(f"You can only pass `{flag}` when `confirm=true`.", param=flag)
     if p.get("customer"):
         get_customer(ctx, p["customer"], "customer")
-    pi = new_pi(ctx, p)
-    pm = payment_methods.resolve(ctx, p["payment_method"]) if p.get("payment_method") else None
+    methods = apm.settings(ctx, p)
+    if p.get("confirm"):
+        apm.check_confirm({"automatic_payment_methods": methods[0]}, p, "Payment Intent")
+    pi = new_pi(ctx, p, methods)
+    pm = payment_methods.given(ctx, p)
     if pm is not None:
         pi["payment_method"] = pm["id"]
     tds.requested(p, pi)
     move(ctx, pi, PIAction.CREATE_WITH_PM if pm else PIAction.CREATE)
     if p.get("confirm"):
-        confirm(ctx, pi, {**p, "payment_method": pm["id"] if pm else None})
+        confirm(ctx, pi, {**p, "payment_method": pm["id"] if pm else None, "payment_method_data": None})
     return render(ctx, pi, p.get("expand"))
 
 

@@ -156,27 +156,31 @@ def resolve(ctx: Ctx, value: str, param: str = "payment_method") -> dict:
     return pm
 
 
-def create(ctx: Ctx, params: dict) -> dict:
-    p = fp.validate(params, CREATE)
-    if "payment_method" in p:  # cloning for Connect: not emulated
-        raise InvalidRequest("Cloning PaymentMethods (payment_method=) is not supported by the sandbox.",
-                             param="payment_method")
+def new_from_params(ctx: Ctx, p: dict, prefix: str = "") -> dict:
+    """A new stored PaymentMethod from validated create params (``type``, ``card``, ``billing_details``,
+    ``metadata``). ``prefix`` names where they came from in error params (``payment_method_data``)."""
+    def name(key: str) -> str:
+        return f"{prefix}[{key}]" if prefix else key
+
     if p.get("type") != "card":
-        raise fp.param_missing("type") if "type" not in p else InvalidRequest("Only type=card is supported.")
+        raise fp.param_missing(name("type")) if "type" not in p else InvalidRequest("Only type=card is supported.",
+                                                                                    param=prefix and name("type"))
     raw = p.get("card")
     if not isinstance(raw, dict):
-        raise fp.param_missing("card")
-    raw = fp.validate(raw, CARD_FIELDS, prefix="card")
+        raise fp.param_missing(name("card"))
+    raw = fp.validate(raw, CARD_FIELDS, prefix=name("card"))
     if "token" in raw:
         tok = raw["token"]
         card = cards.card_by_token(tok)
         if card is not None:
             pm = build(ctx, card.number, billing=p.get("billing_details"), metadata=p.get("metadata"))
+            if not card.number_primary:
+                pm["_tok"] = tok
         else:
             token = ctx.store.get(tok, "token")
             if token is None:
-                raise NotFound("token", tok, "card[token]")
-            pm = _from_token(ctx, token, "card[token]", p.get("billing_details"), p.get("metadata"))
+                raise NotFound("token", tok, name("card[token]"))
+            pm = _from_token(ctx, token, name("card[token]"), p.get("billing_details"), p.get("metadata"))
     else:
         if not ctx.publishable:
             raise CardError("Sending credit card numbers directly to the Stripe API is generally unsafe. Collect "
@@ -185,7 +189,24 @@ def create(ctx: Ctx, params: dict) -> dict:
         number, month, year, cvc = validate_raw_card(raw)
         pm = build(ctx, number, month, year, cvc is not None, p.get("billing_details"), p.get("metadata"))
     ctx.store.insert(pm)
-    return render(ctx, pm, p.get("expand"))
+    return pm
+
+
+# ``payment_method_data`` on PaymentIntents and SetupIntents: the create params of a PaymentMethod.
+DATA = {k: CREATE[k] for k in ("type", "card", "billing_details", "metadata", "allow_redisplay")}
+
+
+def from_data(ctx: Ctx, data: dict, param: str = "payment_method_data") -> dict:
+    """The PaymentMethod ``payment_method_data`` describes, created now (Stripe creates one per use)."""
+    return new_from_params(ctx, fp.validate(data, DATA, prefix=param), param)
+
+
+def create(ctx: Ctx, params: dict) -> dict:
+    p = fp.validate(params, CREATE)
+    if "payment_method" in p:  # cloning for Connect: not emulated
+        raise InvalidRequest("Cloning PaymentMethods (payment_method=) is not supported by the sandbox.",
+                             param="payment_method")
+    return render(ctx, new_from_params(ctx, p), p.get("expand"))
 
 
 def retrieve(ctx: Ctx, params: dict, pm_id: str) -> dict:
@@ -227,6 +248,43 @@ def attach_to(ctx: Ctx, pm: dict, customer_id: str) -> dict:
     ctx.store.update(pm)
     ctx.emit("payment_method.attached", pm)
     return pm
+
+
+def given(ctx: Ctx, p: dict) -> dict | None:
+    """The PaymentMethod an intent's params name (``payment_method``: an id, magic id or token) or
+    describe (``payment_method_data``: created now, as Stripe does), or None if neither is given."""
+    if p.get("payment_method") and p.get("payment_method_data"):
+        raise InvalidRequest("You may only specify one of these parameters: payment_method, payment_method_data.",
+                             code="parameters_exclusive", param="payment_method_data")
+    if p.get("payment_method_data"):
+        return from_data(ctx, p["payment_method_data"])
+    return resolve(ctx, p["payment_method"]) if p.get("payment_method") else None
+
+
+def check_usable(pm: dict, customer: str | None, intent_name: str) -> None:
+    """Refuse ``pm`` for an intent of ``customer``: it belongs to another customer, or it was spent."""
+    if pm.get("customer") and pm["customer"] != customer:
+        raise InvalidRequest(f"The provided PaymentMethod belongs to a customer; pass that customer to the "
+                             f"{intent_name}.", param="payment_method")
+    if pm.get("_consumed"):
+        raise InvalidRequest("This PaymentMethod was previously used without being attached to a Customer or was "
+                             "detached from a Customer, and may not be used again.", param="payment_method")
+
+
+def save_after_success(ctx: Ctx, intent: dict, pm: dict, usage: str | None) -> None:
+    """After a successful payment or setup with ``pm``. With ``usage`` (a PaymentIntent's
+    ``setup_future_usage``, a SetupIntent's ``usage``) and a ``customer`` on ``intent``, ``pm`` is
+    attached to that customer (``payment_method.attached``, TEST_MODE §2.1); ``off_session`` also
+    sets the card up for off-session payments (§1.11). A PaymentMethod used without either is
+    spent: it cannot be used again (§1.1)."""
+    if usage:
+        if intent.get("customer") and pm.get("customer") != intent["customer"]:
+            attach_to(ctx, pm, intent["customer"])
+        if usage == "off_session":
+            pm["_setup_off_session"] = True
+    elif not pm.get("customer"):
+        pm["_consumed"] = True
+    ctx.store.update(pm)
 
 
 def detach(ctx: Ctx, params: dict, pm_id: str) -> dict:

@@ -1,6 +1,7 @@
-"""3-D Secure on a PaymentIntent: whether a confirmation needs the customer to authenticate, and
-the ``next_action`` that sends them to the challenge page (served by admin/challenge_page.py at
-``/_sandbox/3ds/{pi}``; Stripe's test page lives on testmode-acs.stripe.com).
+"""3-D Secure on a PaymentIntent or a SetupIntent: whether a payment needs the customer to
+authenticate, and the ``next_action`` that sends them to the challenge page (served by
+admin/challenge_page.py at ``/_sandbox/3ds/{pi_… or seti_…}``; Stripe's test page lives on
+testmode-acs.stripe.com). Which cards need it on setup is ``cards.needs_authentication_on_setup``.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from ..storage.bulkstore import BufferedStore
 from .plans import FIRST, LAST, minimum
 
 DAY = 86400
+# Where the seeded shop sends customers back after 3-D Secure (every confirm needs one, TEST_MODE §2.1).
+RETURN_URL = "https://shop.example/checkout/complete"
 
 
 def seeding_engine(engine: Engine, store: BufferedStore) -> Engine:
@@ -92,15 +94,16 @@ class Seeder:
         params["payment_method"] = card
         if plan.get("capture"):
             params["capture_method"] = "manual"
-        if kind == "3ds":
-            params["return_url"] = "https://shop.example/checkout/complete"
+        # Every confirm carries a return_url, as on today's Stripe (automatic_payment_methods, TEST_MODE §2.1).
+        params["return_url"] = RETURN_URL
         pi, err = self.call(pis.create, t, params)
         self._count("payment_intents")
         pi_id = pi["id"] if pi else err.extra["payment_intent"]["id"]
         if kind == "decline":
             self._count("declined")
             if plan["retry"]:
-                _, err = self.call(pis.confirm_endpoint, t + 40, {"payment_method": plan["card"]}, pid=pi_id)
+                retry = {"payment_method": plan["card"], "return_url": RETURN_URL}
+                _, err = self.call(pis.confirm_endpoint, t + 40, retry, pid=pi_id)
                 if err is None:
                     self._count("retried_ok")
                 else:

@@ -35,6 +35,47 @@ def needs_authentication(card: TestCard, *, off_session: bool = False, set_up: b
     return False
 
 
+def needs_authentication_on_setup(card: TestCard, request_three_d_secure: str = "automatic") -> bool:
+    """Whether confirming a SetupIntent (saving the card) must stop for 3DS (§1.11).
+
+    * ``required`` (3184 "always authenticate", 3220 and the other "required" cards): yes.
+    * ``required_on_setup`` (3155 "authenticate unless set up"): yes — this is the setup its
+      off-session payments wait for.
+    * ``setup_off_session`` (0446 "already set up"): no [INF]: the card behaves as already set up.
+    * ``optional``: only when ``request_three_d_secure`` is ``any`` or ``challenge``.
+    * A 3DS lookup error means no challenge can be shown: never (see :func:`setup_decline`).
+    """
+    if card.three_ds_lookup_error:
+        return False
+    if card.three_ds in ("required", "required_on_setup"):
+        return True
+    if card.three_ds == "optional":
+        return request_three_d_secure in ("any", "challenge")
+    return False
+
+
+def setup_decline(card: TestCard, request_three_d_secure: str = "automatic") -> Decline | None:
+    """The decline a SetupIntent confirm gets for ``card``, or None when the card can be saved.
+
+    Cards that cannot be attached to a Customer (the §1.5 decline cards and the Radar block, §1.1)
+    are refused with their own decline. Cards that decline only when *charged* (4000000000000341
+    "decline after attach", the "3DS then declined" cards) are saved: a setup moves no money. A 3DS
+    lookup error (§1.11) fails the setup when 3DS would run (always for "required", on request for
+    "optional") [INF], with the lookup's processing-error decline given by the caller's card.
+    """
+    if not card.attachable and card.decline is not None:
+        return card.decline
+    if card.three_ds_lookup_error and (card.three_ds == "required"
+                                       or request_three_d_secure in ("any", "challenge")):
+        return card.decline or LOOKUP_PROCESSING_ERROR
+    return None
+
+
+# The decline of a failed 3DS lookup (§1.11 "3DS lookup fails with a processing error").
+LOOKUP_PROCESSING_ERROR = Decline("card_declined", "processing_error", "try_again_later",
+                                  "An error occurred while processing your card. Try again in a little bit.")
+
+
 # Illustrative ISO-8583 response codes for issuer declines [INF].
 NETWORK_DECLINE_CODES = {
     "generic_decline": "05", "insufficient_funds": "51", "lost_card": "41", "stolen_card": "43",
