@@ -69,7 +69,7 @@ def make_payments(sandbox, c: stripe.StripeClient, out: dict[str, Any]) -> str:
     # The decline goes over plain HTTP so that its 402 body is checked too (the `error` schema).
     declined = c.v1.payment_intents.create(params={"amount": 1500, "currency": "usd"})
     resp = raw(sandbox, "POST", f"/v1/payment_intents/{declined.id}/confirm",
-               data={"payment_method": "pm_card_visa_chargeDeclined"})
+               data={"payment_method": "pm_card_visa_chargeDeclined", "return_url": "http://127.0.0.1:9/return"})
     assert resp.status_code == 402, resp.text[:300]
     out["error/card_declined"] = resp.json()
     after_decline = get(sandbox, f"/v1/payment_intents/{declined.id}")
