@@ -51,6 +51,7 @@ from .index import (
     compile_count,
     delete_statements,
     insert_statements,
+    rewrite_statements,
     rows_for,
     write_statements,
 )
@@ -59,6 +60,7 @@ from .query import MAX_CLAUSES, Clause, Query, SearchQueryError, parse, tokenize
 
 __all__ = [
     "DDL", "FIELDS", "MAX_CLAUSES", "MAX_TOTAL_COUNT", "RESOURCES", "Clause", "Query", "SearchQueryError",
-    "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor", "insert_statements", "page_of",
-    "parse", "rows_for", "search_result", "tokenize", "url_for", "write_statements",
+    "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor",
+    "insert_statements", "page_of", "parse", "rewrite_statements", "rows_for", "search_result", "tokenize",
+    "url_for", "write_statements",
 ]

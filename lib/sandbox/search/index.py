@@ -93,14 +93,20 @@ def rows_for(kind: str, obj: dict) -> SearchRows:
     return rows
 
 
-def delete_statements(object_id: str) -> list[Statement]:
-    return [(f"DELETE FROM {table} WHERE object_id=?", [(object_id,)]) for table in _TABLES]
+def delete_statements(*object_ids: str) -> list[Statement]:
+    """What removes the rows of ``object_ids`` (one statement per table, a parameter row per id)."""
+    return [(f"DELETE FROM {table} WHERE object_id=?", [(oid,) for oid in object_ids]) for table in _TABLES]
 
 
 def write_statements(obj: dict) -> list[Statement]:
     """What to run (in the write's transaction) when ``obj`` is inserted or updated: its old rows
     go, its current rows come (none unless ``obj["object"]`` is a searchable kind)."""
-    return delete_statements(obj["id"]) + insert_statements([obj])
+    return rewrite_statements([obj])
+
+
+def rewrite_statements(objs: list[dict]) -> list[Statement]:
+    """``write_statements`` for many objects already indexed (a batch of updates)."""
+    return delete_statements(*(obj["id"] for obj in objs)) + insert_statements(objs)
 
 
 def insert_statements(objs: list[dict]) -> list[Statement]:
