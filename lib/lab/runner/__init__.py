@@ -9,7 +9,8 @@
 
 Inside, lower modules never import higher ones:
 
-- :mod:`.state`   Env, RunState, Outcome, Check, the verdicts and the step exceptions (the bottom)
+- :mod:`.state`   Env, RunState, Outcome, Check, the verdicts, the step exceptions and ``poll`` (the bottom)
+- :mod:`.search_step`  the ``search`` step (Stripe's Search API on the run's own objects)
 - :mod:`.ops`     the step operations (``pay``, ``capture``, ``wait_dispute`` …) and ``perform``
 - :mod:`.facts`   the final state read into flat facts
 - :mod:`.checks`  facts and events compared with the expectation, and the verdict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import api_errors, captures, cards, idempotency_legacy, refunds_disputes, threeds
+from . import api_errors, captures, cards, idempotency_legacy, refunds_disputes, search_api, threeds
 from .model import GROUPS, Scenario
 
 
@@ -27,6 +27,7 @@ def catalog() -> tuple[Scenario, ...]:
         *idempotency_legacy.legacy(),
         *cards.balance(),
         *api_errors.api_errors(),
+        *search_api.search(),
     ]
     order = {g: i for i, g in enumerate(GROUPS)}
     return tuple(sorted(rows, key=lambda s: order[s.group]))

@@ -20,7 +20,7 @@ from typing import Any
 
 GROUPS: tuple[str, ...] = (
     "Success by brand", "Success by country", "Declines", "Radar", "3-D Secure", "Manual & partial capture",
-    "Cancel", "Refunds", "Disputes", "Idempotency", "Legacy Charges", "Balance & pricing", "API errors",
+    "Cancel", "Refunds", "Disputes", "Idempotency", "Legacy Charges", "Balance & pricing", "API errors", "Search",
 )
 
 # Fact name -> what it is. The runner fills these in; expectations may use any of them.
@@ -54,6 +54,8 @@ FACTS: dict[str, str] = {
     "early_fraud_warning": "an early fraud warning exists for the Charge",
     "replayed": "the last response carried Idempotent-Replayed: true",
     "same_object": "the replayed response returned the same object id as the original",
+    "search.count": "objects the last search step found (all pages)",
+    "search.own": "every object the last search step found was one this scenario made",
 }
 
 # Event sequences (TEST_MODE.md §2.5).
