@@ -43,7 +43,7 @@ Decisions, from TEST_MODE.md §8.3 and Stripe's "Search" page (search query lang
   ``query`` is the caller's ``parameter_missing`` on ``query``.
 """
 
-from .fields import FIELDS, RESOURCES
+from .fields import FIELDS, RESOURCES, values_of
 from .index import (
     DDL,
     SearchRows,
@@ -62,5 +62,5 @@ __all__ = [
     "DDL", "FIELDS", "MAX_CLAUSES", "MAX_TOTAL_COUNT", "RESOURCES", "Clause", "Query", "SearchQueryError",
     "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor",
     "insert_statements", "page_of", "parse", "rewrite_statements", "rows_for", "search_result", "tokenize",
-    "url_for", "write_statements",
+    "url_for", "values_of", "write_statements",
 ]
