@@ -386,7 +386,7 @@ def test_search_result_envelope():
 
 # --- plans -------------------------------------------------------------------------------------------
 
-TABLES = re.compile(r"\b(objects|search_terms|search_trigrams|search_texts|x)\b")
+TABLES = re.compile(r"\b(objects|search_terms|search_trigrams|search_texts|d|t|g|x)\b")  # and plan.py's aliases
 
 
 def table_accesses(db, sql, params) -> list[str]:
@@ -423,7 +423,57 @@ def test_compiled_queries_only_search_indexes(db, kind, text):
 def test_the_cursor_is_an_index_range(db):
     sql, params = compile("charge", parse('status:"succeeded"', "charge"), 10, encode_cursor(1700000800, "ch_09"))
     assert table_accesses(db, sql, params) == [
-        "SEARCH search_terms USING PRIMARY KEY (field=? AND value=? AND (created,object_id)<(?,?))"]
+        "SEARCH d USING PRIMARY KEY (field=? AND value=? AND (created,object_id)<(?,?))"]
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("payment_intent", "status:'succeeded' AND amount>1000"),
+    ("payment_intent", "-status:'canceled' AND created>1600000000"),
+    ("customer", "name~'jane' AND -metadata['plan']:null"),
+    ("charge", "disputed:'false' AND payment_method_details.card.last4:'4242' AND -refunded:null"),
+])
+def test_an_and_page_reads_its_driver_in_order(db, kind, text):
+    """No sort of all matches: the driver's rows come newest first off the primary key."""
+    sql, params = compile(kind, parse(text, kind), 10, None)
+    plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def busy_db(n: int) -> sqlite3.Connection:
+    """``n`` succeeded PaymentIntents of $10 to $49.99 (every tenth in eur), one second apart."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(DDL)
+    objs = [intent(f"pi_{i:06d}", 1_700_000_000 + i, 1000 + (i * 37) % 4000, "succeeded",
+                   "eur" if i % 10 == 0 else "usd", None) for i in range(n)]
+    for sql, rows in insert_statements(objs):
+        conn.executemany(sql, rows)
+    return conn
+
+
+def steps(conn: sqlite3.Connection, sql: str, params) -> tuple[int, list]:
+    """(SQLite VM steps in units of 100, the rows) of running ``sql``: the work, not the clock."""
+    count = [0]
+
+    def tick() -> int:
+        count[0] += 1
+        return 0
+
+    conn.set_progress_handler(tick, 100)
+    rows = conn.execute(sql, params).fetchall()
+    conn.set_progress_handler(None, 100)
+    return count[0], rows
+
+
+@pytest.mark.parametrize("text", ["status:'succeeded' AND amount>2000", "currency:'eur' AND status:'succeeded'",
+                                  "-currency:'eur'", "amount>1500 AND created>1700000100"])
+def test_a_page_costs_the_same_with_ten_times_the_matches(text):
+    small, large = busy_db(1_000), busy_db(10_000)
+    query = parse(text, "payment_intent")
+    cost_small, rows_small = steps(small, *compile("payment_intent", query, 10))
+    cost_large, rows_large = steps(large, *compile("payment_intent", query, 10))
+    assert len(rows_small) == len(rows_large) == 11  # a full page and one more: has_more
+    assert rows_large[0][1] > rows_small[0][1]  # newest first, from the larger store's newer ids
+    assert cost_large <= cost_small * 1.5 + 5, (cost_small, cost_large)
 
 
 def test_the_plan_check_catches_a_scan(db):

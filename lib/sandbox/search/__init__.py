@@ -4,9 +4,11 @@
 ``query`` (required), ``limit`` (1..100, default 10) and ``page`` (a previous ``next_page``), and
 answer ``{"object": "search_result", "data": [...], "has_more", "next_page", "url"}``, with
 ``total_count`` only when ``expand[]=total_count``. Pure: this package produces SQL and rows, the
-store runs them. Inner layering, lowest first: ``text`` (normalisation), ``fields`` (what is
-searchable), ``query`` (tokenizer, parser, checks), ``paging`` (cursor, envelope), ``index``
-(tables, rows, compiled SQL).
+store runs them (storage/store.py creates the tables and rewrites an object's rows in the
+transaction that writes it; storage/bulkstore.py writes a batch's rows at its flush) and
+resources/searching.py answers the endpoints. Inner layering, lowest first: ``text``
+(normalisation), ``fields`` (what is searchable), ``query`` (tokenizer, parser, checks), ``paging``
+(cursor, envelope), ``index`` (tables, rows), ``plan`` (a query compiled to SQL over the index).
 
 Decisions, from TEST_MODE.md §8.3 and Stripe's "Search" page (search query language section):
 
@@ -47,8 +49,6 @@ from .fields import FIELDS, RESOURCES, values_of
 from .index import (
     DDL,
     SearchRows,
-    compile,
-    compile_count,
     delete_statements,
     insert_statements,
     rewrite_statements,
@@ -56,6 +56,7 @@ from .index import (
     write_statements,
 )
 from .paging import MAX_TOTAL_COUNT, decode_cursor, encode_cursor, page_of, search_result, url_for
+from .plan import compile, compile_count
 from .query import MAX_CLAUSES, Clause, Query, SearchQueryError, parse, tokenize
 
 __all__ = [
