@@ -131,6 +131,12 @@ FACTS: dict[str, dict[str, Any]] = {
     "apm-with-return-url": {"status": "succeeded", "automatic_payment_methods": True},
     "apm-allow-redirects-never": {"status": "succeeded"},
     "apm-card-only": {"status": "succeeded", "automatic_payment_methods": None},
+    # §8.3 search: refunded "true" = refunded in full, "false" = in part; a bad field is a 400 with no
+    # code; a missing query is parameter_missing
+    "search-refunded-by-last4": {"search.count": 1, "search.own": True, "charge.refunded": True},
+    "search-partly-refunded": {"search.count": 1, "search.own": True},
+    "search-unsupported-field": {"http_status": 400, "code": None, "error_type": "invalid_request_error"},
+    "search-missing-query": {"http_status": 400, "code": "parameter_missing"},
 }
 
 # scenario id -> event types that must be among the scenario's events (§2.5, §1.9, §4.3, §1.8)

@@ -34,6 +34,7 @@ from .resources import (
     payment_methods,
     refunds,
     setup_intents,
+    searching,
     tokens,
     webhook_endpoints,
 )
@@ -49,6 +50,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/balance_transactions/{txn}", balance_transactions.retrieve),
     Route("POST", "/v1/charges", charges.create_legacy),
     Route("GET", "/v1/charges", charges.list_),
+    Route("GET", "/v1/charges/search", searching.charges),  # static paths before the {cid} patterns
     Route("GET", "/v1/charges/{cid}", charges.retrieve),
     Route("POST", "/v1/charges/{cid}", charges.update),
     Route("POST", "/v1/charges/{cid}/capture", charges.capture_legacy),
@@ -59,6 +61,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/charges/{cid}/refunds/{rid}", refunds.update_for_charge),
     Route("POST", "/v1/customers", customers.create),
     Route("GET", "/v1/customers", customers.list_),
+    Route("GET", "/v1/customers/search", searching.customers),
     Route("GET", "/v1/customers/{cid}", customers.retrieve),
     Route("POST", "/v1/customers/{cid}", customers.update),
     Route("DELETE", "/v1/customers/{cid}", customers.delete),
@@ -71,6 +74,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/events/{evt_id}", events.retrieve),
     Route("POST", "/v1/payment_intents", payment_intents.create),
     Route("GET", "/v1/payment_intents", payment_intents.list_),
+    Route("GET", "/v1/payment_intents/search", searching.payment_intents),
     Route("GET", "/v1/payment_intents/{pid}", payment_intents.retrieve, publishable=True),
     Route("POST", "/v1/payment_intents/{pid}", payment_intents.update),
     Route("POST", "/v1/payment_intents/{pid}/confirm", payment_intents.confirm_endpoint, publishable=True),

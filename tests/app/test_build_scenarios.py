@@ -59,7 +59,7 @@ def test_run_all_on_the_sandbox_has_zero_mismatches():
     at.button(key="scen_run_all_button").click().run(timeout=180)
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Scenarios"] == "222"
+    assert metrics["Scenarios"] == "229"
     assert metrics["Mismatch"] == "0" and metrics["Errors"] == "0"
     assert metrics["Pass"] == metrics["Scenarios"]
     assert any("Zero mismatches" in s for s in texts(at.success))

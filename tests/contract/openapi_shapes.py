@@ -193,13 +193,15 @@ class ShapeChecker:
         return out
 
     def check_list(self, body: dict, api_path: str) -> list[Violation]:
-        """Violations of a list envelope against GET ``api_path``'s 200 response schema."""
+        """Violations of a list envelope (a ``search_result`` for a ``/search`` path) against GET
+        ``api_path``'s 200 response schema."""
         schema = self.spec["paths"][api_path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         item_ref = self._deref(schema["properties"]["data"]["items"])
         item_name = next((n for n, s in self.schemas.items() if s is item_ref), None)
         model = model_for(item_name) if item_name else None
+        envelope = stripe.SearchResultObject if api_path.endswith("/search") else stripe.ListObject
         out: list[Violation] = []
-        self._check(body, schema, stripe.ListObject[model] if model else None, f"list({api_path})", out)
+        self._check(body, schema, envelope[model] if model else None, f"list({api_path})", out)
         return out
 
     # internals

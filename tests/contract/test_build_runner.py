@@ -31,7 +31,7 @@ def test_run_all_on_the_sandbox_has_zero_mismatches_and_observes_what_test_mode_
     outcomes = runner.run_all(scenarios.catalog(), env, progress=lambda done, total, o: seen.append((done, total)))
     problems = {o.scenario.id: o.row()["differences"] for o in outcomes if o.verdict != "pass"}
     assert problems == {}
-    assert len(outcomes) == 222 == len(seen)
+    assert len(outcomes) == 229 == len(seen)
     # What happened, against facts written from TEST_MODE.md (not the catalog's own expectations).
     by_id = {o.scenario.id: o for o in outcomes}
     observed = {sid: {key: by_id[sid].facts.get(key) for key in facts} for sid, facts in scenario_facts.FACTS.items()}

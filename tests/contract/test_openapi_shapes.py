@@ -10,6 +10,7 @@ so what is checked is exactly the JSON the sandbox sends. One case per object ki
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import stripe
@@ -36,6 +37,8 @@ EVENT_TYPES = ["customer.created", "payment_method.attached", "payment_intent.cr
                "charge.dispute.funds_withdrawn"]
 LIST_PATHS = ["/v1/payment_intents", "/v1/charges", "/v1/refunds", "/v1/disputes", "/v1/balance_transactions",
               "/v1/customers", "/v1/payment_methods", "/v1/events", "/v1/webhook_endpoints"]
+# Search results (with total_count expanded) for the objects made here: their metadata or customer.
+SEARCH_PATHS = ["/v1/payment_intents/search", "/v1/charges/search", "/v1/customers/search"]
 
 
 def get(sandbox, path: str) -> dict:
@@ -144,6 +147,9 @@ def made(sandbox) -> dict[str, Any]:
     for path in LIST_PATHS:
         query = f"?customer={customer_id}&limit=3" if path == "/v1/payment_methods" else "?limit=3"
         out[f"list{path}"] = get(sandbox, path + query)
+    for path in SEARCH_PATHS:
+        query = "metadata['suite']:'openapi'" if path.startswith("/v1/customers") else f"customer:'{customer_id}'"
+        out[f"list{path}"] = get(sandbox, f"{path}?limit=2&expand[]=total_count&query={quote(query)}")
     assert raw(sandbox, "DELETE", f"/v1/webhook_endpoints/{resp.json()['id']}").status_code == 200
     return out
 
@@ -169,10 +175,11 @@ def test_event_and_its_object_match_stripe_schema(made, checker, event_type):
     assert not violations, report(violations)
 
 
-@pytest.mark.parametrize("path", LIST_PATHS)
+@pytest.mark.parametrize("path", LIST_PATHS + SEARCH_PATHS)
 def test_list_envelope_matches_stripe_schema(made, checker, path):
     body = made[f"list{path}"]
     assert body["data"], f"{path} listed nothing"
+    assert body["object"] == ("search_result" if path.endswith("/search") else "list")
     violations = checker.check_list(body, path)
     assert not violations, report(violations)
 

@@ -15,6 +15,7 @@ import pytest
 
 from lib.sandbox.search import (
     DDL,
+    FIELDS,
     MAX_TOTAL_COUNT,
     SearchQueryError,
     compile,
@@ -26,6 +27,7 @@ from lib.sandbox.search import (
     parse,
     rows_for,
     search_result,
+    values_of,
     write_statements,
 )
 
@@ -149,35 +151,37 @@ def ids(db, kind: str, text: str) -> list[str]:
 
 def test_rows_of_a_fully_refunded_charge():
     rows = rows_for("charge", CHARGES[1])
-    base = ("ch_02", 1700000200)
+    base = (1700000200, "ch_02")
     assert sorted(rows.terms, key=str) == sorted([
-        ("charge", "amount", None, 2500.0, *base), ("charge", "created", None, 1700000200.0, *base),
-        ("charge", "billing_details.address.postal_code", "94103", None, *base),
-        ("charge", "currency", "usd", None, *base), ("charge", "customer", "cus_b", None, *base),
-        ("charge", "disputed", "false", None, *base), ("charge", "refunded", "true", None, *base),
-        ("charge", "status", "succeeded", None, *base),
-        ("charge", "metadata.order_id", "6736", None, *base), ("charge", "metadata.tier", "gold", None, *base),
-        ("charge", "payment_method_details.card.brand", "visa", None, *base),
-        ("charge", "payment_method_details.card.last4", "4242", None, *base),
-        ("charge", "payment_method_details.card.exp_month", "12", None, *base),
-        ("charge", "payment_method_details.card.exp_year", "2030", None, *base),
-        ("charge", "payment_method_details.card.fingerprint", "fp_visa4242", None, *base),
+        ("charge:amount", 2500.0, *base), ("charge:created", 1700000200.0, *base),
+        ("charge:billing_details.address.postal_code", "94103", *base),
+        ("charge:currency", "usd", *base), ("charge:customer", "cus_b", *base),
+        ("charge:disputed", "false", *base), ("charge:refunded", "true", *base),
+        ("charge:status", "succeeded", *base),
+        ("charge:metadata.order_id", "6736", *base), ("charge:metadata.tier", "gold", *base),
+        ("charge:payment_method_details.card.brand", "visa", *base),
+        ("charge:payment_method_details.card.last4", "4242", *base),
+        ("charge:payment_method_details.card.exp_month", "12", *base),
+        ("charge:payment_method_details.card.exp_year", "2030", *base),
+        ("charge:payment_method_details.card.fingerprint", "fp_visa4242", *base),
     ], key=str)
     assert rows.trigrams == [] and rows.texts == []
 
 
 def test_refunded_is_derived_and_absent_when_nothing_was_refunded():
     def refunded(c):
-        return [r[2] for r in rows_for("charge", c).terms if r[1] == "refunded"]
+        return [r[1] for r in rows_for("charge", c).terms if r[0] == "charge:refunded"]
     assert refunded(CHARGES[1]) == ["true"] and refunded(CHARGES[3]) == ["false"] and refunded(CHARGES[0]) == []
 
 
 def test_rows_of_a_customer_words_trigrams_and_texts():
     rows = rows_for("customer", CUSTOMERS[0])
-    terms = {(r[1], r[2], r[3]) for r in rows.terms}
-    assert terms == {("created", None, 1690000100.0), ("email", "jane@example.com", None), ("name", "jane", None),
-                     ("name", "doe", None), ("phone", "+15550100", None), ("metadata.plan", "pro", None)}
-    assert {r[2] for r in rows.trigrams if r[1] == "name"} == {"jan", "ane", "ne ", "e d", " do", "doe"}
+    terms = {(r[0], r[1]) for r in rows.terms}
+    assert terms == {("customer:created", 1690000100.0), ("customer:email", "jane@example.com"),
+                     ("customer:name", "jane"), ("customer:name", "doe"), ("customer:phone", "+15550100"),
+                     ("customer:metadata.plan", "pro")}
+    assert {r[2:] for r in rows.terms} == {(1690000100, "cus_A")}
+    assert {r[1] for r in rows.trigrams if r[0] == "customer:name"} == {"jan", "ane", "ne ", "e d", " do", "doe"}
     assert sorted(rows.texts) == [("cus_A", "email", "jane@example.com"), ("cus_A", "name", "jane doe"),
                                   ("cus_A", "phone", "+15550100")]
 
@@ -188,10 +192,18 @@ def test_a_bulk_insert_gives_the_rows_of_one_write_each(db):
     for sql, rows in insert_statements(CHARGES + INTENTS + CUSTOMERS):
         bulk.executemany(sql, rows)
     for table in ("search_terms", "search_trigrams", "search_texts"):
-        query = f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5" if table != "search_texts" else \
+        query = f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4" if table != "search_texts" else \
             f"SELECT * FROM {table} ORDER BY 1, 2"
         assert bulk.execute(query).fetchall() == db.execute(query).fetchall()
     assert bulk.execute("SELECT count(DISTINCT object_id) FROM search_terms").fetchone()[0] == 29  # not cus_E
+
+
+@pytest.mark.parametrize("obj", CHARGES + INTENTS + CUSTOMERS, ids=lambda o: o["id"])
+def test_values_of_reads_what_value_of_reads(obj):
+    kind = obj["object"]
+    expected = {spec.name: spec.value_of(obj) for spec in FIELDS[kind].values() if spec.name != "metadata"}
+    assert dict((spec.name, value) for spec, value in values_of(kind, obj)) == \
+        {name: value for name, value in expected.items() if value is not None}
 
 
 def test_deleted_and_unsearchable_objects_have_no_rows():
@@ -286,7 +298,7 @@ def test_customer_queries(db, text, expected):
 
 
 def test_substring_candidates_are_verified():
-    grams = {r[2] for r in rows_for("customer", CUSTOMERS[8]).trigrams}
+    grams = {r[1] for r in rows_for("customer", CUSTOMERS[8]).trigrams}
     assert {"roc", "ock", "cky"} <= grams  # so only the verification keeps cus_I out of name~"rocky"
 
 
@@ -374,7 +386,7 @@ def test_search_result_envelope():
 
 # --- plans -------------------------------------------------------------------------------------------
 
-TABLES = re.compile(r"\b(objects|search_terms|search_trigrams|search_texts|x)\b")
+TABLES = re.compile(r"\b(objects|search_terms|search_trigrams|search_texts|d|t|g|x)\b")  # and plan.py's aliases
 
 
 def table_accesses(db, sql, params) -> list[str]:
@@ -411,8 +423,57 @@ def test_compiled_queries_only_search_indexes(db, kind, text):
 def test_the_cursor_is_an_index_range(db):
     sql, params = compile("charge", parse('status:"succeeded"', "charge"), 10, encode_cursor(1700000800, "ch_09"))
     assert table_accesses(db, sql, params) == [
-        "SEARCH search_terms USING COVERING INDEX ix_search_terms_value "
-        "(kind=? AND field=? AND value=? AND (created,object_id)<(?,?))"]
+        "SEARCH d USING PRIMARY KEY (field=? AND value=? AND (created,object_id)<(?,?))"]
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("payment_intent", "status:'succeeded' AND amount>1000"),
+    ("payment_intent", "-status:'canceled' AND created>1600000000"),
+    ("customer", "name~'jane' AND -metadata['plan']:null"),
+    ("charge", "disputed:'false' AND payment_method_details.card.last4:'4242' AND -refunded:null"),
+])
+def test_an_and_page_reads_its_driver_in_order(db, kind, text):
+    """No sort of all matches: the driver's rows come newest first off the primary key."""
+    sql, params = compile(kind, parse(text, kind), 10, None)
+    plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def busy_db(n: int) -> sqlite3.Connection:
+    """``n`` succeeded PaymentIntents of $10 to $49.99 (every tenth in eur), one second apart."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(DDL)
+    objs = [intent(f"pi_{i:06d}", 1_700_000_000 + i, 1000 + (i * 37) % 4000, "succeeded",
+                   "eur" if i % 10 == 0 else "usd", None) for i in range(n)]
+    for sql, rows in insert_statements(objs):
+        conn.executemany(sql, rows)
+    return conn
+
+
+def steps(conn: sqlite3.Connection, sql: str, params) -> tuple[int, list]:
+    """(SQLite VM steps in units of 100, the rows) of running ``sql``: the work, not the clock."""
+    count = [0]
+
+    def tick() -> int:
+        count[0] += 1
+        return 0
+
+    conn.set_progress_handler(tick, 100)
+    rows = conn.execute(sql, params).fetchall()
+    conn.set_progress_handler(None, 100)
+    return count[0], rows
+
+
+@pytest.mark.parametrize("text", ["status:'succeeded' AND amount>2000", "currency:'eur' AND status:'succeeded'",
+                                  "-currency:'eur'", "amount>1500 AND created>1700000100"])
+def test_a_page_costs_the_same_with_ten_times_the_matches(text):
+    small, large = busy_db(1_000), busy_db(10_000)
+    query = parse(text, "payment_intent")
+    cost_small, rows_small = steps(small, *compile("payment_intent", query, 10))
+    cost_large, rows_large = steps(large, *compile("payment_intent", query, 10))
+    assert len(rows_small) == len(rows_large) == 11  # a full page and one more: has_more
+    assert rows_large[0][1] > rows_small[0][1]  # newest first, from the larger store's newer ids
+    assert cost_large <= cost_small * 1.5 + 5, (cost_small, cost_large)
 
 
 def test_the_plan_check_catches_a_scan(db):

@@ -9,9 +9,10 @@
 
 Inside, lower modules never import higher ones:
 
-- :mod:`.state`   Env, RunState, Outcome, Check, the verdicts and the step exceptions (the bottom)
+- :mod:`.state`   Env, RunState, Outcome, Check, the verdicts, the step exceptions and ``poll`` (the bottom)
 - :mod:`.payment_ops` the payment and saved-card steps (``pay``, ``confirm``, ``setup``, ``capture`` …) and
                   the return_url rule they follow
+- :mod:`.search_step`  the ``search`` step (Stripe's Search API on the run's own objects)
 - :mod:`.ops`     the other steps (``refund``, ``wait_dispute``, ``authenticate`` …), ``OPS`` and ``perform``
 - :mod:`.facts`   the final state read into flat facts
 - :mod:`.checks`  facts and events compared with the expectation, and the verdict

@@ -2,7 +2,7 @@
 
 Only what the scenario's expectations need is fetched: the PaymentIntent (with its latest charge and
 balance transaction) and the SetupIntent always; the saved PaymentMethod, refunds, disputes and early
-fraud warnings only when expected.
+fraud warnings only when expected. A search step's result was kept by the step itself (``RunState.search``).
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def collect_facts(state: RunState) -> dict[str, Any]:
             facts["early_fraud_warning"] = bool(warnings)
     elif any(k.startswith("refund.") for k in keys):
         facts["refund.count"] = 0
+    if state.search is not None:
+        facts.update({"search.count": len(state.search["ids"]), "search.own": state.search["own"]})
     if state.replay_info:
         facts["replayed"] = state.replay_info.get("replayed")
         original = state.replay_info.get("original_id")

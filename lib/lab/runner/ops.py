@@ -1,6 +1,6 @@
-"""Every operation scenario steps name (:data:`OPS`: the payment ones of :mod:`.payment_ops`, and
-here ``refund``, ``wait_dispute``, ``authenticate`` …), and :func:`perform`, which runs one step and
-records its result or error in the :class:`~.state.RunState`.
+"""Every operation scenario steps name (:data:`OPS`: the payment ones of :mod:`.payment_ops`, ``search``
+from :mod:`.search_step`, and here ``refund``, ``wait_dispute``, ``authenticate`` …), and :func:`perform`,
+which runs one step and records its result or error in the :class:`~.state.RunState`.
 
 Every call goes through the SDK client of the run's :class:`~.state.Env`, so it works the same on
 Stripe test mode and on the sandbox, and lands in the request log. The one exception is answering
@@ -23,7 +23,8 @@ from ..eventlog import as_dict
 from ..scenarios import Step
 from . import payment_ops
 from .payment_ops import RECORDED_ERRORS, charge_id, noun, pi_id
-from .state import NeedsPerson, RunState, StepFailed, StepLog, WaitTimeout
+from .search_step import op_search
+from .state import NeedsPerson, RunState, StepFailed, StepLog, poll
 
 
 def _record_error(state: RunState, exc: stripe.StripeError) -> None:
@@ -66,17 +67,6 @@ def op_cancel_refund(state: RunState, a: dict) -> str:
     return f"{refund['id']} {refund.get('status')}"
 
 
-def _poll(state: RunState, what: str, probe) -> Any:
-    deadline = time.monotonic() + state.env.wait_timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() >= deadline:
-            raise WaitTimeout(f"Timed out after {state.env.wait_timeout:.0f} s waiting for {what}.")
-        time.sleep(state.env.poll_interval)
-
-
 def op_wait_refund(state: RunState, a: dict) -> str:
     if not state.refund:
         raise StepFailed("There is no refund to wait for.")
@@ -85,7 +75,7 @@ def op_wait_refund(state: RunState, a: dict) -> str:
         refund = as_dict(state.call(state.env.client.v1.refunds.retrieve, state.refund["id"]))
         return refund if refund.get("status") == a["status"] else None
 
-    state.refund = _poll(state, f"the refund to become {a['status']}", probe)
+    state.refund = poll(state, f"the refund to become {a['status']}", probe)
     return f"{state.refund['id']} {state.refund['status']}"
 
 
@@ -98,7 +88,7 @@ def op_wait_dispute(state: RunState, a: dict) -> str:
         mine = [d for d in data if d.get("status") == a["status"]]
         return data if len(mine) >= count else None
 
-    disputes = _poll(state, f"{count} dispute(s) in status {a['status']}", probe)
+    disputes = poll(state, f"{count} dispute(s) in status {a['status']}", probe)
     state.dispute = disputes[0]
     state.extra_ids.update(d["id"] for d in disputes)
     return ", ".join(f"{d['id']} {d['status']}" for d in disputes)
@@ -127,7 +117,7 @@ def op_wait_efw(state: RunState, a: dict) -> str:
         data = state.call(state.env.client.v1.radar.early_fraud_warnings.list, params={"charge": charge}).data
         return [as_dict(w) for w in data] or None
 
-    warnings = _poll(state, "an early fraud warning", probe)
+    warnings = poll(state, "an early fraud warning", probe)
     state.extra_ids.update(w["id"] for w in warnings)
     return warnings[0]["id"]
 
@@ -138,7 +128,7 @@ def op_wait_balance_transaction(state: RunState, a: dict) -> str:
                                 params={"expand": ["latest_charge"]}))
         return pi if (pi.get("latest_charge") or {}).get("balance_transaction") else None
 
-    pi = _poll(state, "the charge's balance transaction", probe)
+    pi = poll(state, "the charge's balance transaction", probe)
     return str(pi["latest_charge"]["balance_transaction"])
 
 
@@ -200,8 +190,8 @@ def after_person(state: RunState, answer: str | None) -> None:
     state.steps.append(StepLog(step.describe(), f"{who} → {intent['status']}"))
 
 
-OPS = {name.removeprefix("op_"): fn for module in (vars(payment_ops), globals()) for name, fn in module.items()
-       if name.startswith("op_")}
+OPS = {**{name.removeprefix("op_"): fn for module in (vars(payment_ops), globals()) for name, fn in module.items()
+          if name.startswith("op_")}, "search": op_search}
 
 
 def perform(state: RunState, step: Step, *, interactive: bool) -> bool:

@@ -19,6 +19,7 @@ from lib.stripe_facts.cards import detect_brand
 
 from ..eventlog import as_dict
 from ..scenarios import DEFAULT_AMOUNT, DEFAULT_CURRENCY, RETURN_URL
+from .search_step import fill
 from .state import RunState, StepFailed
 
 # Errors that are part of a scenario's outcome; anything else (auth, rate limit, network, 5xx) aborts it.
@@ -131,8 +132,9 @@ def op_retrieve_pi(state: RunState, a: dict) -> str:
 
 
 def op_customer(state: RunState, a: dict) -> str:
-    customer = as_dict(state.call(state.env.client.v1.customers.create,
-                                  params={"description": f"Payment Flow Lab scenario {state.scenario.id}"}))
+    params = {"description": f"Payment Flow Lab scenario {state.scenario.id}",
+              **{key: fill(state, a[key]) for key in ("email", "name") if key in a}}
+    customer = as_dict(state.call(state.env.client.v1.customers.create, params=params))
     state.customer = customer["id"]
     state.extra_ids.add(customer["id"])
     if "attach" not in a:

@@ -1,13 +1,15 @@
 """What a scenario run works with and produces: where it runs (:class:`Env`), what it has seen so far
 (:class:`RunState`), and what it found (:class:`Outcome` with its :class:`Check` list), plus the
-verdicts and the exceptions the step operations raise. The bottom of the runner: it imports no
-sibling module.
+verdicts, the exceptions the step operations raise and :func:`poll`, their wait for an asynchronous
+change. The bottom of the runner: it imports no sibling module.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +88,19 @@ def shop_return_url() -> str:
         return RETURN_URL
 
 
+def poll(state: RunState, what: str, probe: Callable[[], Any]) -> Any:
+    """``probe()`` every ``poll_interval`` until it returns something other than None (returned);
+    ``WaitTimeout`` after the run's ``wait_timeout``. For changes that happen asynchronously."""
+    deadline = time.monotonic() + state.env.wait_timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(f"Timed out after {state.env.wait_timeout:.0f} s waiting for {what}.")
+        time.sleep(state.env.poll_interval)
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -129,6 +144,9 @@ class RunState:
     extra_ids: set[str] = field(default_factory=set)
     steps: list[StepLog] = field(default_factory=list)
     server_start: int | None = None
+    # Marks this run's objects (a customer's email) so a search finds them and nothing else.
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    search: dict | None = None           # the last search: {"ids": [...], "own": bool}
 
     def call(self, fn, *args: Any, **kwargs: Any) -> Any:
         """Call the SDK, waiting for the rate limiter first when the run has one (Stripe test mode)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import api_errors, captures, cards, idempotency_legacy, refunds_disputes, saved_cards, threeds
+from . import api_errors, captures, cards, idempotency_legacy, refunds_disputes, saved_cards, search_api, threeds
 from .model import GROUPS, Scenario
 
 
@@ -29,6 +29,7 @@ def catalog() -> tuple[Scenario, ...]:
         *api_errors.api_errors(),
         *saved_cards.saved_cards(),
         *saved_cards.automatic_payment_methods(),
+        *search_api.search(),
     ]
     order = {g: i for i, g in enumerate(GROUPS)}
     return tuple(sorted(rows, key=lambda s: order[s.group]))

@@ -21,7 +21,7 @@ from typing import Any
 GROUPS: tuple[str, ...] = (
     "Success by brand", "Success by country", "Declines", "Radar", "3-D Secure", "Manual & partial capture",
     "Cancel", "Refunds", "Disputes", "Idempotency", "Legacy Charges", "Balance & pricing", "API errors",
-    "Saved cards", "Automatic payment methods",
+    "Saved cards", "Automatic payment methods", "Search",
 )
 
 # Fact name -> what it is. The runner fills these in; expectations may use any of them.
@@ -60,6 +60,8 @@ FACTS: dict[str, str] = {
     "automatic_payment_methods": "the PaymentIntent's automatic_payment_methods.enabled (None when off)",
     "replayed": "the last response carried Idempotent-Replayed: true",
     "same_object": "the replayed response returned the same object id as the original",
+    "search.count": "objects the last search step found (all pages)",
+    "search.own": "every object the last search step found was one this scenario made",
 }
 
 # Event sequences (TEST_MODE.md §2.5; SetupIntents: §2.1 and the event list there).

@@ -9,7 +9,8 @@ Inner layering, bottom up (a module imports only from the steps below it):
 2. payment_methods.py;
 3. customers.py (also attaching payment methods), charges.py, tokens.py, and the read-mostly
    balance.py, balance_transactions.py, events.py, early_fraud_warnings.py,
-   webhook_endpoints.py (which checks URLs with events/webhooks.py);
+   webhook_endpoints.py (which checks URLs with events/webhooks.py), searching.py (the Search
+   API over the search package's index);
 4. payment_intents.py, refunds.py;
 5. disputes.py.
 """

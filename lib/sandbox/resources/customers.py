@@ -1,12 +1,17 @@
-"""Customers: create, retrieve, update, list, delete (deleted ones stay retrievable as stubs), and
-their payment methods: attach (POST /v1/payment_methods/{pm}/attach, or ``payment_method`` at
-creation) and GET /v1/customers/{id}/payment_methods."""
+"""Customers: create, retrieve, update, list (filtered by ``email``: exact and case-sensitive, as
+Stripe's), delete (deleted ones stay retrievable as stubs), and their payment methods: attach (POST
+/v1/payment_methods/{pm}/attach, or ``payment_method`` at creation) and GET
+/v1/customers/{id}/payment_methods.
+
+``invoice_settings[default_payment_method]`` must name a PaymentMethod attached to the customer
+(Stripe's error otherwise); at creation it may name the ``payment_method`` being attached.
+``expand[]=invoice_settings.default_payment_method`` then renders that PaymentMethod."""
 
 from __future__ import annotations
 
 from .. import params as fp
 from ..engine import Ctx
-from ..errors import NotFound
+from ..errors import InvalidRequest, NotFound
 from ..ids import new_id, random_body
 from . import payment_methods
 from .listing import list_response, render
@@ -15,8 +20,12 @@ FIELDS = {
     "email": fp.string(512, blank=True), "name": fp.string(256, blank=True), "description": fp.string(350, blank=True),
     "phone": fp.string(20, blank=True), "metadata": fp.metadata, "payment_method": fp.string(255),
     "address": fp.hash_any, "shipping": fp.hash_any, "preferred_locales": fp.string_list,
-    "invoice_settings": fp.hash_any, **fp.EXPAND,
+    "invoice_settings": fp.hash_of({
+        "custom_fields": fp.anything, "default_payment_method": fp.string(255, blank=True),
+        "footer": fp.string(5000, blank=True), "rendering_options": fp.anything,
+    }), **fp.EXPAND,
 }
+DEFAULT_PM_PARAM = "invoice_settings[default_payment_method]"
 
 
 def get_customer(ctx: Ctx, cus_id: str, param: str = "id") -> dict:
@@ -45,10 +54,29 @@ def new_customer(ctx: Ctx, p: dict) -> dict:
 
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, FIELDS)
+    settings = dict(p.get("invoice_settings") or {})
+    default_pm = settings.pop("default_payment_method", None)
     cus = new_customer(ctx, p)
-    if p.get("payment_method"):
-        attach_payment_method(ctx, p["payment_method"], cus["id"])
+    attached = attach_payment_method(ctx, p["payment_method"], cus["id"]) if p.get("payment_method") else None
+    if settings or default_pm:
+        if default_pm and attached is not None and default_pm in (p["payment_method"], attached["id"]):
+            settings["default_payment_method"] = attached["id"]
+        elif default_pm:
+            settings["default_payment_method"] = attached_payment_method(ctx, default_pm, cus["id"])
+        cus["invoice_settings"] = {**cus["invoice_settings"], **{k: v or None for k, v in settings.items()}}
+        ctx.store.update(cus)
     return render(ctx, cus, p.get("expand"))
+
+
+def attached_payment_method(ctx: Ctx, pm_id: str, customer_id: str) -> str:
+    """``pm_id`` if it is a PaymentMethod attached to ``customer_id`` (a default may be nothing else)."""
+    pm = ctx.store.get(pm_id, "payment_method")
+    if pm is None and not pm_id.startswith(("pm_card_", "tok_")):  # Stripe's shared test PMs exist, unattached
+        raise NotFound("PaymentMethod", pm_id, DEFAULT_PM_PARAM)
+    if pm is None or pm.get("customer") != customer_id:
+        raise InvalidRequest(f"The customer does not have a payment method with the ID {pm_id}. The payment method "
+                             "must be attached to the customer.", param=DEFAULT_PM_PARAM)
+    return pm_id
 
 
 def retrieve(ctx: Ctx, params: dict, cid: str) -> dict:
@@ -75,8 +103,12 @@ def update(ctx: Ctx, params: dict, cid: str) -> dict:
                 previous["metadata"] = cus["metadata"]
             cus["metadata"] = merged
         elif key == "invoice_settings":
-            previous[key] = cus[key]
-            cus[key] = {**cus[key], **(value or {})}
+            settings = {k: v or None for k, v in value.items()}
+            if settings.get("default_payment_method"):
+                attached_payment_method(ctx, settings["default_payment_method"], cid)
+            if {**cus[key], **settings} != cus[key]:
+                previous[key] = cus[key]
+            cus[key] = {**cus[key], **settings}
         else:
             new = value or None
             if cus.get(key) != new:
@@ -97,7 +129,9 @@ def delete(ctx: Ctx, params: dict, cid: str) -> dict:
 
 
 def list_(ctx: Ctx, params: dict) -> dict:
-    return list_response(ctx, "customer", "/v1/customers", params, exclude_status="deleted")
+    filters = {"email": params["email"]} if isinstance(params.get("email"), str) else None
+    return list_response(ctx, "customer", "/v1/customers", params, {"email": fp.string(512)}, filters,
+                         exclude_status="deleted")
 
 
 # --- a customer's payment methods --------------------------------------------------------------

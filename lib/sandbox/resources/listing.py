@@ -42,10 +42,14 @@ def _expand(ctx: Ctx, obj: dict, parts: list[str], full: str) -> None:
             raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
         obj[head] = value = private(target)
     if rest and isinstance(value, dict):
-        if value.get("object") == "list" and rest:
-            for item in value.get("data", []):
+        # Copies on the way down: ``render`` copies only the top level, and the object it renders
+        # may be the one about to be stored (an update's answer), which must keep its ids.
+        if value.get("object") == "list":
+            obj[head] = value = {**value, "data": [dict(item) for item in value.get("data", [])]}
+            for item in value["data"]:
                 _expand(ctx, item, rest, full)
         else:
+            obj[head] = value = dict(value)
             _expand(ctx, value, rest, full)
 
 

@@ -298,6 +298,12 @@ def detach(ctx: Ctx, params: dict, pm_id: str) -> dict:
     pm["_consumed"] = True
     ctx.store.update(pm)
     ctx.emit("payment_method.detached", pm, previous)
+    owner = ctx.store.get(previous["customer"], "customer")
+    settings = (owner or {}).get("invoice_settings") or {}
+    if owner is not None and settings.get("default_payment_method") == pm["id"]:  # Stripe unsets the default
+        owner["invoice_settings"] = {**settings, "default_payment_method": None}
+        ctx.store.update(owner)
+        ctx.emit("customer.updated", owner, {"invoice_settings": settings})
     return render(ctx, pm, p.get("expand"))
 
 

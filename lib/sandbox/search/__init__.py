@@ -4,9 +4,11 @@
 ``query`` (required), ``limit`` (1..100, default 10) and ``page`` (a previous ``next_page``), and
 answer ``{"object": "search_result", "data": [...], "has_more", "next_page", "url"}``, with
 ``total_count`` only when ``expand[]=total_count``. Pure: this package produces SQL and rows, the
-store runs them. Inner layering, lowest first: ``text`` (normalisation), ``fields`` (what is
-searchable), ``query`` (tokenizer, parser, checks), ``paging`` (cursor, envelope), ``index``
-(tables, rows, compiled SQL).
+store runs them (storage/store.py creates the tables and rewrites an object's rows in the
+transaction that writes it; storage/bulkstore.py writes a batch's rows at its flush) and
+resources/searching.py answers the endpoints. Inner layering, lowest first: ``text``
+(normalisation), ``fields`` (what is searchable), ``query`` (tokenizer, parser, checks), ``paging``
+(cursor, envelope), ``index`` (tables, rows), ``plan`` (a query compiled to SQL over the index).
 
 Decisions, from TEST_MODE.md §8.3 and Stripe's "Search" page (search query language section):
 
@@ -43,22 +45,23 @@ Decisions, from TEST_MODE.md §8.3 and Stripe's "Search" page (search query lang
   ``query`` is the caller's ``parameter_missing`` on ``query``.
 """
 
-from .fields import FIELDS, RESOURCES
+from .fields import FIELDS, RESOURCES, values_of
 from .index import (
     DDL,
     SearchRows,
-    compile,
-    compile_count,
     delete_statements,
     insert_statements,
+    rewrite_statements,
     rows_for,
     write_statements,
 )
 from .paging import MAX_TOTAL_COUNT, decode_cursor, encode_cursor, page_of, search_result, url_for
+from .plan import compile, compile_count
 from .query import MAX_CLAUSES, Clause, Query, SearchQueryError, parse, tokenize
 
 __all__ = [
     "DDL", "FIELDS", "MAX_CLAUSES", "MAX_TOTAL_COUNT", "RESOURCES", "Clause", "Query", "SearchQueryError",
-    "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor", "insert_statements", "page_of",
-    "parse", "rows_for", "search_result", "tokenize", "url_for", "write_statements",
+    "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor",
+    "insert_statements", "page_of", "parse", "rewrite_statements", "rows_for", "search_result", "tokenize",
+    "url_for", "values_of", "write_statements",
 ]

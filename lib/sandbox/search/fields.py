@@ -16,7 +16,7 @@ refunded), "false" (partially refunded) or null (not refunded) - so its value is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,3 +116,40 @@ FIELDS: dict[str, dict[str, SearchField]] = {
         _field("phone", STRING),
     )},
 }
+
+
+def _by_parent(fields: dict[str, SearchField]) -> tuple[tuple[tuple[str, ...], tuple[SearchField, ...]], ...]:
+    """The read fields (not metadata, not derived) grouped by the object holding them, so that
+    ``values_of`` walks to ``payment_method_details.card`` once for its five fields, and not at all
+    to a ``card_present`` the charge does not have."""
+    groups: dict[tuple[str, ...], list[SearchField]] = {}
+    for spec in fields.values():
+        if spec.name != METADATA and spec.derive is None:
+            groups.setdefault(spec.path[:-1], []).append(spec)
+    return tuple((parent, tuple(specs)) for parent, specs in groups.items())
+
+
+_READ = {kind: _by_parent(fields) for kind, fields in FIELDS.items()}
+_DERIVED = {kind: tuple(f for f in fields.values() if f.derive is not None) for kind, fields in FIELDS.items()}
+
+
+def values_of(kind: str, obj: dict) -> Iterator[tuple[SearchField, Any]]:
+    """Each field of ``kind`` (metadata aside) that ``obj`` has, with its value: what
+    ``SearchField.value_of`` gives, for the fields where that is not None (rows are made per object
+    written, so this is on every write's path)."""
+    for parent, specs in _READ[kind]:
+        node: Any = obj
+        for part in parent:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        for spec in specs:
+            value = node.get(spec.path[-1])
+            if isinstance(value, dict):  # an expanded object (customer): Stripe searches its id
+                value = value.get("id")
+            if isinstance(value, str | int | float):
+                yield spec, value
+    for spec in _DERIVED[kind]:
+        value = spec.derive(obj)
+        if value is not None:
+            yield spec, value

@@ -12,6 +12,8 @@ from typing import Any
 
 
 def token(value: Any) -> str:
+    if type(value) is str:  # most values: the fast path (this runs for every indexed field)
+        return value.lower()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

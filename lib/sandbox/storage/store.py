@@ -10,9 +10,11 @@ connection avoids SQLITE_BUSY between the server's threads. WAL keeps readers in
 (the seeder, a second server) from blocking.
 
 Besides ``objects``: ``idempotency`` (replayable answers, http/server.py), ``jobs`` (async
-transitions, engine.py), ``counters`` (running balance totals, resources/ledger.py) and
-``webhook_deliveries`` (events/webhooks.py). Every table is created when a store is opened, so an
-old data dir gains a table it lacks.
+transitions, engine.py), ``counters`` (running balance totals, resources/ledger.py),
+``webhook_deliveries`` (events/webhooks.py) and the search index's tables (search/index.py), whose
+rows every write of a PaymentIntent, charge or customer replaces in the same transaction. Every
+table is created when a store is opened, so an old data dir gains a table it lacks (and, for the
+search tables, their rows: see ``_open_search_index``).
 """
 
 from __future__ import annotations
@@ -27,8 +29,14 @@ from typing import Any
 
 import orjson
 
+from .. import search
+
 # Columns copied out of the JSON so lists can filter on them with an index.
 INDEXED = ("customer", "payment_intent", "charge", "source", "type", "currency", "status")
+# List filters read from the JSON by an expression index instead (a filter of one kind only).
+JSON_FILTERS = {"email": "json_extract(data, '$.email')"}
+# Kinds with rows in the search index, rewritten with every insert, update or delete of one.
+SEARCHABLE = frozenset(search.RESOURCES)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -45,6 +53,8 @@ CREATE INDEX IF NOT EXISTS ix_objects_charge ON objects(kind, charge, created) W
 CREATE INDEX IF NOT EXISTS ix_objects_source ON objects(kind, source, created) WHERE source IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ix_objects_type ON objects(kind, type, created) WHERE type IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ix_objects_currency ON objects(kind, currency, created) WHERE currency IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_objects_email ON objects(json_extract(data, '$.email'), created)
+    WHERE kind = 'customer';
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
     request_id TEXT NOT NULL, created REAL NOT NULL
@@ -111,6 +121,35 @@ class Store:
         self._conn.executescript(SCHEMA)
         self.lock = threading.RLock()
         self._depth = 0
+        self._open_search_index()
+
+    def _open_search_index(self) -> None:
+        """Create the search tables. When they are new in a store that already holds objects (a data
+        dir from before search), index its PaymentIntents, charges and customers once. One IMMEDIATE
+        transaction: a second process opening the same store waits, then finds the tables there."""
+        with self.tx():
+            found = self.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='search_terms'").fetchone()
+            for statement in search.DDL.split(";"):
+                if statement.strip():
+                    self.execute(statement)
+            if found is None:
+                self.index_for_search(f"kind IN ({','.join('?' * len(SEARCHABLE))})", tuple(sorted(SEARCHABLE)))
+
+    def index_for_search(self, where: str, args: tuple = ()) -> int:
+        """Add the search rows of the stored objects matching ``where`` (objects not indexed yet),
+        reading them in chunks; returns how many objects were read."""
+        cursor = self._conn.execute(f"SELECT data FROM objects WHERE {where}", args)
+        seen = 0
+        while rows := cursor.fetchmany(2000):
+            seen += len(rows)
+            self.run(search.insert_statements([_loads(r[0]) for r in rows]))
+        return seen
+
+    def run(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        """Run (sql, parameter rows) pairs with executemany, in order (the search index's writes)."""
+        with self.lock:
+            for sql, rows in statements:
+                self._conn.executemany(sql, rows)
 
     # --- transactions --------------------------------------------------------------------------
     @contextmanager
@@ -156,21 +195,27 @@ class Store:
         self.execute(
             "INSERT INTO objects(id, kind, created, " + ", ".join(INDEXED) + ", data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             self._row(obj))
+        if obj["object"] in SEARCHABLE:
+            self.run(search.insert_statements([obj]))
         return obj
 
     def insert_many(self, objs: list[dict]) -> None:
         self.executemany(
             "INSERT INTO objects(id, kind, created, " + ", ".join(INDEXED) + ", data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [self._row(o) for o in objs])
+        self.run(search.insert_statements([o for o in objs if o["object"] in SEARCHABLE]))
 
     def update(self, obj: dict) -> dict:
         row = self._row(obj)
         self.execute("UPDATE objects SET " + ", ".join(f"{c}=?" for c in INDEXED) + ", data=? WHERE id=?",
                      (*row[3:], obj["id"]))
+        if obj["object"] in SEARCHABLE:
+            self.run(search.write_statements(obj))
         return obj
 
     def delete(self, obj_id: str) -> None:
         self.execute("DELETE FROM objects WHERE id=?", (obj_id,))
+        self.run(search.delete_statements(obj_id))
 
     def list(self, kind: str, filters: dict[str, Any] | None = None, created: dict[str, int] | None = None,
              limit: int = 10, starting_after: str | None = None, ending_before: str | None = None,
@@ -178,12 +223,13 @@ class Store:
         """A page of ``kind`` newest first, Stripe cursor semantics. Returns (objects, has_more)."""
         where, args = ["kind=?"], [kind]
         for col, value in (filters or {}).items():
-            assert col in INDEXED
+            assert col in INDEXED or col in JSON_FILTERS
+            expr = JSON_FILTERS.get(col, col)
             if isinstance(value, (list, tuple)):
-                where.append(f"{col} IN ({','.join('?' * len(value))})")
+                where.append(f"{expr} IN ({','.join('?' * len(value))})")
                 args.extend(value)
             else:
-                where.append(f"{col}=?")
+                where.append(f"{expr}=?")
                 args.append(value)
         if exclude_status:
             where.append("(status IS NULL OR status<>?)")

@@ -1,0 +1,140 @@
+"""The store keeps the search index in step with its writes (storage/store.py, storage/bulkstore.py).
+
+Objects are small hand-made dicts; each test states the rows it expects by hand (field, value) or
+compares the stored rows with what ``rows_for`` gives the object as it was last written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from lib.sandbox.search import rows_for
+from lib.sandbox.storage import BufferedStore, Store
+
+
+def customer(id_: str, created: int, email: str | None, name: str | None = None, **extra) -> dict:
+    return {"id": id_, "object": "customer", "created": created, "email": email, "name": name, "phone": None,
+            "metadata": {}, **extra}
+
+
+def pi(id_: str, created: int, amount: int, status: str, **extra) -> dict:
+    return {"id": id_, "object": "payment_intent", "created": created, "amount": amount, "currency": "usd",
+            "customer": None, "status": status, "metadata": {}, **extra}
+
+
+def term_rows(store: Store, object_id: str) -> set[tuple]:
+    """(field, value) of the object's rows, the field without its ``kind:`` prefix."""
+    rows = store.execute("SELECT field, value FROM search_terms WHERE object_id=?", (object_id,)).fetchall()
+    return {(field.split(":", 1)[1], value) for field, value in rows}
+
+
+def stored_rows(store: Store, object_id: str) -> tuple[list, list, list]:
+    terms = store.execute("SELECT field, value, created, object_id FROM search_terms WHERE object_id=?",
+                          (object_id,)).fetchall()
+    grams = store.execute("SELECT field, gram, created, object_id FROM search_trigrams WHERE object_id=?",
+                          (object_id,)).fetchall()
+    texts = store.execute("SELECT object_id, field, text FROM search_texts WHERE object_id=? ORDER BY field",
+                          (object_id,)).fetchall()
+    return sorted(terms), sorted(grams), texts
+
+
+def expected_rows(obj: dict) -> tuple[list, list, list]:
+    rows = rows_for(obj["object"], obj)
+    return sorted(rows.terms), sorted(rows.trigrams), sorted(rows.texts, key=lambda r: r[1])
+
+
+def test_insert_update_delete_keep_the_rows_of_the_object_as_written() -> None:
+    store = Store()
+    with store.tx():
+        store.insert(pi("pi_1", 100, 1500, "requires_payment_method", metadata={"order": "A-1"}))
+    assert term_rows(store, "pi_1") == {("amount", 1500.0), ("created", 100.0), ("currency", "usd"),
+                                        ("status", "requires_payment_method"), ("metadata.order", "a-1")}
+    with store.tx():
+        store.update(pi("pi_1", 100, 1500, "succeeded"))
+    assert term_rows(store, "pi_1") == {("amount", 1500.0), ("created", 100.0), ("currency", "usd"),
+                                        ("status", "succeeded")}
+    with store.tx():
+        store.insert(customer("cus_2", 95, "jo@example.com", "Jo"))
+        store.update(customer("cus_2", 95, "jo@example.com", "Jo", deleted=True))  # deleted: not searchable
+        store.insert({"id": "evt_1", "object": "event", "created": 1, "type": "x", "data": {}})
+    assert stored_rows(store, "cus_2") == ([], [], [])
+    assert term_rows(store, "evt_1") == set()
+    store.delete("pi_1")
+    assert term_rows(store, "pi_1") == set()
+
+
+def test_insert_many_indexes_searchable_kinds_only() -> None:
+    store = Store()
+    cus = customer("cus_9", 10, "ann@example.com", "Ann Lee")
+    with store.tx():
+        store.insert_many([cus, {"id": "txn_1", "object": "balance_transaction", "created": 10, "type": "charge"}])
+    assert stored_rows(store, "cus_9") == expected_rows(cus)
+    assert stored_rows(store, "cus_9")[2] == [("cus_9", "email", "ann@example.com"), ("cus_9", "name", "ann lee")]
+    assert term_rows(store, "txn_1") == set()
+
+
+def test_a_buffered_batch_writes_the_final_state_of_new_and_changed_objects() -> None:
+    store = Store()
+    with store.tx():
+        store.insert(pi("pi_old", 50, 900, "requires_confirmation"))
+    buffer = BufferedStore(store)
+    with store.tx():
+        new = buffer.insert(pi("pi_new", 60, 2000, "requires_payment_method"))
+        buffer.update({**new, "status": "succeeded", "metadata": {"k": "v"}})
+        buffer.update(pi("pi_old", 50, 900, "canceled"))
+        assert term_rows(store, "pi_new") == set()  # nothing written before the flush
+        buffer.flush()
+    assert stored_rows(store, "pi_new") == expected_rows({**new, "status": "succeeded", "metadata": {"k": "v"}})
+    assert ("status", "canceled") in term_rows(store, "pi_old")
+    assert ("status", "requires_confirmation") not in term_rows(store, "pi_old")
+
+
+def test_search_sql_on_a_buffer_sees_its_writes_or_is_refused() -> None:
+    store = Store()
+    plain = BufferedStore(store)
+    with store.tx():
+        plain.insert(pi("pi_b", 70, 100, "succeeded"))
+        assert plain.execute("SELECT count(*) FROM search_terms WHERE object_id='pi_b'").fetchone()[0] == 4  # amount, created, currency, status
+    merged = BufferedStore(store, merged_reads=True)
+    merged.insert(pi("pi_c", 80, 100, "succeeded"))
+    with pytest.raises(RuntimeError):
+        merged.execute("SELECT count(*) FROM search_terms")
+
+
+def test_a_data_dir_from_before_search_is_indexed_when_opened(tmp_path) -> None:
+    path = str(tmp_path / "sandbox.sqlite3")
+    store = Store(path)
+    with store.tx():
+        store.insert(customer("cus_old", 5, "old@example.com", "Old Timer"))
+        store.insert(pi("pi_old", 6, 4321, "succeeded"))
+    store.close()
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE search_terms; DROP TABLE search_trigrams; DROP TABLE search_texts;")
+    db.close()
+    reopened = Store(path)
+    assert ("amount", 4321.0) in term_rows(reopened, "pi_old")
+    assert stored_rows(reopened, "cus_old") == expected_rows(customer("cus_old", 5, "old@example.com", "Old Timer"))
+    reopened.close()
+    again = Store(path)  # the tables exist now: nothing is indexed twice
+    assert len(term_rows(again, "pi_old")) == again.execute(
+        "SELECT count(*) FROM search_terms WHERE object_id='pi_old'").fetchone()[0]
+    again.close()
+
+
+def test_the_email_filter_is_exact_case_sensitive_and_indexed() -> None:
+    store = Store()
+    with store.tx():
+        for i, email in enumerate(["Ann@Example.com", "ann@example.com", "Ann@Example.com", None]):
+            store.insert(customer(f"cus_{i}", 100 + i, email))
+        store.insert(customer("cus_gone", 200, "Ann@Example.com", deleted=True))
+    found, has_more = store.list("customer", filters={"email": "Ann@Example.com"}, exclude_status="deleted")
+    assert [c["id"] for c in found] == ["cus_2", "cus_0"] and has_more is False
+    seen: list[tuple[str, tuple]] = []
+    run = store.execute
+    store.execute = lambda sql, args=(): seen.append((sql, args)) or run(sql, args)
+    store.list("customer", filters={"email": "x"}, exclude_status="deleted")
+    sql, args = next(q for q in seen if "email" in q[0])
+    plan = run("EXPLAIN QUERY PLAN " + sql, args).fetchall()
+    assert any("ix_objects_email" in row[-1] for row in plan), plan
