@@ -33,8 +33,8 @@ from .resources import (
     payment_intents,
     payment_methods,
     refunds,
-    setup_intents,
     searching,
+    setup_intents,
     tokens,
     webhook_endpoints,
 )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import api_errors, captures, cards, idempotency_legacy, refunds_disputes, saved_cards, search_api, threeds
+from . import (
+    api_errors,
+    captures,
+    cards,
+    idempotency_legacy,
+    refunds_disputes,
+    saved_cards,
+    search_api,
+    threeds,
+)
 from .model import GROUPS, Scenario
 
 
