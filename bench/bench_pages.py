@@ -1,28 +1,32 @@
 """Time to settled for every page, in Chromium at 1280×800 against a warm `streamlit run app.py`.
 
-    .venv/bin/python bench/bench_pages.py [--rounds 5] [--pages learn,scenario] [--apptest-rounds 3]
-                                          [--profile] [--no-apptest]
+    .venv/bin/python bench/bench_pages.py [--rounds 5] [--pages walkthrough,scenario] [--baseline DIR]
+                                          [--apptest-rounds 3] [--profile] [--no-apptest] [--no-empty] [--trace]
 
 Starts the app the way the e2e tests do (tests/e2e/conftest.py ``streamlit_server``: no STRIPE_*
 settings, so the offline sandbox; temp secrets, sandbox and merchant paths; headless; no file
 watcher), opens Debian's Chromium through Playwright, opens every page once (the warm-up), then
 for each page of ``lib/ui_pages.SECTIONS`` — plus a deep link ``/build_explorer?pi=…`` to a
-PaymentIntent created through the sandbox's API — measures ``--rounds`` page loads in a new tab each
-(same browser context, so its HTTP cache is warm like a returning visitor's).
+PaymentIntent created through the sandbox's API — measures ``--rounds`` page loads, each in a new
+tab of one browser context (its HTTP cache warm, like a returning visitor's).
 
 **Time to settled** runs from ``page.goto(url)`` until, all at once: the page's h1 shows its title;
 Streamlit's status widget is gone; no ``[data-stale="true"]`` element remains; the script run has
-finished (the websocket brought ``script_finished`` and no new run started); on Learn, the card
-form iframe has rendered its card-number input (the learner can type); on the deep link, the
-PaymentIntent's id is on the page.
+finished (``script_finished`` came over the websocket: the status widget shows only after a delay,
+so a page can look done while its script still runs); on Learn, the card form iframe has rendered
+its card-number input (the learner can type); on the deep link, the PaymentIntent's id is shown.
 
-Where the time goes, per load, from the websocket as the page saw it (timestamps taken in the page):
-*boot* = navigation → first message from the server (HTML, JS bundle, websocket), *script* = the
-server's script runs (``new_session`` → ``script_finished``, summed over runs), *after* = last
-``script_finished`` → settled (browser rendering, iframes, lazy chunks). Then, unless
-``--no-apptest``, the server-side script time alone: each page run with ``streamlit.testing``'s
-AppTest in this process (a fresh session per run, like a page load), ``--profile`` adding a
-cProfile of those runs. Always exits 0: a benchmark, not a test.
+Where the time goes, per load, from the websocket frames as the network saw them (CDP timestamps,
+not when the busy page got to them): *boot* = navigation → first message from the server (HTML, JS
+bundle, websocket), *server* = the script runs (``new_session`` → ``script_finished``), *after* =
+last ``script_finished`` → settled (the browser's own work). Then main-thread long tasks, CDP's
+JavaScript and layout durations, and the CPU the streamlit process and Chromium spent (from
+/proc). Each round also loads an empty Streamlit page (title only; ``--no-empty`` skips it): on a
+shared, loaded machine the ratio to it is steadier than seconds. ``--baseline DIR`` serves
+another checkout (e.g. ``git archive`` of an older commit) side by side, its loads alternating with
+this one's. Unless ``--no-apptest``, each page's script run alone with ``streamlit.testing``'s
+AppTest in this process (a fresh session per run, like a page load; ``--profile`` adds a cProfile).
+Always exits 0: a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -133,6 +137,8 @@ class Row:
     target: Target
     loads: list[Load] = field(default_factory=list)
     apptest_ms: list[float] = field(default_factory=list)
+    empty_s: list[float] = field(default_factory=list)  # the empty page, loaded in the same rounds
+    load_average: str = ""
 
 
 def targets(pi_id: str | None) -> list[Target]:
@@ -421,7 +427,8 @@ def median(values: list[float]) -> float:
 
 def print_table(rows: list[Row]) -> None:
     print(f"\n{'page':<26} {'median':>6} {'min':>5} {'max':>5} {'n':>2} {'/1.5s':>6} | {'boot':>5} {'server':>6} "
-          f"{'after':>5} | {'long':>5} {'js':>5} {'layout':>6} | {'srvCPU':>6} {'brCPU':>6} | {'apptest':>7} | runs msgs   KB  notes")
+          f"{'after':>5} | {'long':>5} {'js':>5} {'layout':>6} | {'srvCPU':>6} {'brCPU':>6} | {'apptest':>7} | runs msgs   KB"
+          f" | {'empty':>5} {'/empty':>6} | load average  notes")
     for row in rows:
         loads = row.loads
         if not loads:
@@ -447,8 +454,9 @@ def print_table(rows: list[Row]) -> None:
               f"{med / GOAL_S:5.2f}x | {mid('boot_ms'):5.0f} {mid('script_ms'):6.0f} {mid('after_ms'):5.0f} | "
               f"{mid('long_tasks_ms'):5.0f} {mid('script_js_ms'):5.0f} {mid('layout_ms'):6.0f} | "
               f"{mid('server_cpu_ms'):6.0f} {mid('browser_cpu_ms'):6.0f} | "
-              f"{median(row.apptest_ms):7.0f} | {mid('runs'):4g} {mid('msgs_in'):4g} {mid('bytes_in') / 1024:4.0f}  "
-              + "; ".join(notes))
+              f"{median(row.apptest_ms):7.0f} | {mid('runs'):4g} {mid('msgs_in'):4g} {mid('bytes_in') / 1024:4.0f} | "
+              f"{median(row.empty_s):5.2f} {med / median(row.empty_s) if row.empty_s else float('nan'):5.2f}x | "
+              f"{row.load_average:<12}  " + "; ".join(notes))
 
 
 def print_legend() -> None:
@@ -457,7 +465,9 @@ def print_legend() -> None:
           "the frames arrived; after = last script_finished → settled (the browser's own work); long = main-thread "
           "tasks ≥ 50 ms before settling; js / layout = main-thread JavaScript / layout+style time (CDP); srvCPU / "
           "brCPU = CPU spent by the streamlit process / all of Chromium's processes from goto to settled; apptest = "
-          "the page's script run alone in AppTest; runs = script runs per load; msgs/KB = websocket messages/KB in.")
+          "the page's script run alone in AppTest; runs = script runs per load; msgs/KB = websocket messages/KB in; "
+          "empty = median seconds of an empty Streamlit page (title only) loaded in the same rounds, /empty = the "
+          "page's median over it; load average = 1/5/15-minute load when the page's rounds ended.")
 
 
 @dataclass
@@ -467,6 +477,17 @@ class Server:
     label: str
     url: str
     rows: list[Row]
+
+
+EMPTY_TITLE = "Empty page"
+# The floor: a Streamlit page with nothing but its title, served and measured the same way, in the
+# same rounds. On a loaded machine it says how much of a page's time is Streamlit's own start.
+EMPTY_PAGE = f"""import streamlit as st
+
+st.set_page_config(layout="wide")
+st.title("{EMPTY_TITLE}")
+"""
+EMPTY_TARGET = Target("(empty page)", "/", EMPTY_TITLE, "app.py")
 
 
 def start_servers(stack: contextlib.ExitStack, roots: dict[str, Path]) -> dict[str, str]:
@@ -483,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", help="comma-separated words matching page titles, URLs or files (default: all)")
     ap.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive` of the old commit) to "
                     "serve side by side: its loads alternate with this one's, under the same load")
+    ap.add_argument("--no-empty", action="store_true", help="skip the empty page loaded in every round")
     ap.add_argument("--apptest-rounds", type=int, default=3)
     ap.add_argument("--no-apptest", action="store_true", help="skip the AppTest (server-side) timings")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the AppTest runs per page")
@@ -496,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
     roots = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
     with contextlib.ExitStack() as stack:
         urls = start_servers(stack, roots)
+        empty_url = None
+        if not args.no_empty:
+            empty_root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-pages-empty-")))
+            (empty_root / "app.py").write_text(EMPTY_PAGE)
+            empty_url = start_servers(stack, {"empty": empty_root})["empty"]
         playwright = stack.enter_context(sync_playwright())
         browser: Browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=VIEWPORT)
@@ -509,14 +536,21 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(Server(label, url, [Row(t) for t in chosen(targets(pi_id), args.pages)]))
             for row in servers[-1].rows:  # warm-up: each page once
                 load_once(context, url, row.target)
+        if empty_url:
+            load_once(context, empty_url, EMPTY_TARGET)
         print(f"servers {', '.join(f'{s.label} {s.url}' for s in servers)} warmed; load average {load_average()}")
         for index in range(len(servers[0].rows)):
             for i in range(args.rounds):  # alternating servers, each first every other round
                 for server in servers if i % 2 == 0 else servers[::-1]:
                     row = server.rows[index]
                     row.loads.append(load_once(context, server.url, row.target, trace=args.trace and i == args.rounds - 1))
+                if empty_url:
+                    empty = load_once(context, empty_url, EMPTY_TARGET).wall_s
+                    for server in servers:
+                        server.rows[index].empty_s.append(empty)
             for server in servers:
                 row = server.rows[index]
+                row.load_average = load_average()
                 print(f"  {row.target.name} ({server.label}): " + " ".join(f"{x.wall_s:.2f}" for x in row.loads)
                       + f"  (load average {load_average()})", flush=True)
         browser.close()
