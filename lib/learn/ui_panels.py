@@ -90,8 +90,12 @@ def state_panel(h: History) -> None:
 
 
 def lifecycle_panel(h: History) -> None:
-    with st.expander("The whole lifecycle: every state and every possible transition"):
-        st.graphviz_chart(graphviz_dot(h.current, h.path), width="stretch")
+    # Drawn only while open (on_change="rerun" gives the expander an .open state): a closed
+    # expander's chart would still be laid out by the browser on every page load.
+    box = st.expander("The whole lifecycle: every state and every possible transition", key="learn_lifecycle_open",
+                      on_change="rerun")
+    if box.open:
+        box.graphviz_chart(graphviz_dot(h.current, h.path), width="stretch")
 
 
 def timeline_panel(h: History) -> None:
@@ -114,32 +118,67 @@ def database_panel(db: MerchantDB) -> None:
         st.caption(f"Postgres at `{db.path}`, schema `shop` (from `DATABASE_URL`).")
     else:
         st.caption(f"SQLite at `{db.path}` (set `MERCHANT_DB_URL` to move it, or `DATABASE_URL` for Postgres).")
-    tabs = st.tabs(["orders", "attempts", "outbox", "fulfilments", "processed events", "webhook log"])
+    # Only the open tab is built (on_change="rerun" gives each tab an .open state): the browser
+    # would otherwise draw every hidden tab's tables on each page load.
+    tabs = st.tabs(list(DATABASE_TABS), key="learn_db_tab", on_change="rerun")
+    for tab, show in zip(tabs, DATABASE_TABS.values()):
+        if tab.open:
+            with tab:
+                show(db, order)
+
+
+def _orders_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
     orders = db.orders(6)
     if not orders:
-        tabs[0].caption("No orders yet: the first one is written when you press Pay (step 3).")
-    if orders:
-        rows, config = ui.badge_rows([{**{k: o[k] for k in ("id", "status", "payment_intent", "paid_via", "card")},
-                                       "amount": format_amount(o["amount"], o["currency"]),
-                                       "refunded": format_amount(o["amount_refunded"], o["currency"]),
-                                       "dispute": o["dispute_status"], "fulfilled": bool(o["fulfilled_at"])}
-                                      for o in orders], {"status": order_badge, "dispute": dispute_badge})
-        tabs[0].dataframe(rows, column_config=config, hide_index=True, width="stretch")
-    if order:
-        tabs[1].dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")
-        tabs[2].dataframe([{k: m[k] for k in ("id", "kind", "subject", "status")} for m in db.outbox(order["id"])],
-                          hide_index=True, width="stretch")
-        pi_id = order.get("payment_intent")
-        tabs[4].dataframe([{"event": e["event_id"], "type": e["type"], "result": e["result"]}
-                           for e in db.processed_events(pi_id)] if pi_id else [], hide_index=True, width="stretch")
-        tabs[5].dataframe(_log_rows(db.webhook_log(pi_id, limit=30) if pi_id else db.webhook_log(limit=10)),
-                          hide_index=True, width="stretch")
-    else:
-        for tab in (tabs[1], tabs[2], tabs[4]):
-            tab.caption("Nothing for this order yet.")
-        tabs[5].dataframe(_log_rows(db.webhook_log(limit=10)), hide_index=True, width="stretch")
-    tabs[3].dataframe([{k: f[k] for k in ("order_id", "event_id", "detail")} for f in db.fulfilments(6)],
-                      hide_index=True, width="stretch")
+        st.caption("No orders yet: the first one is written when you press Pay (step 3).")
+        return
+    rows, config = ui.badge_rows([{**{k: o[k] for k in ("id", "status", "payment_intent", "paid_via", "card")},
+                                   "amount": format_amount(o["amount"], o["currency"]),
+                                   "refunded": format_amount(o["amount_refunded"], o["currency"]),
+                                   "dispute": o["dispute_status"], "fulfilled": bool(o["fulfilled_at"])}
+                                  for o in orders], {"status": order_badge, "dispute": dispute_badge})
+    st.dataframe(rows, column_config=config, hide_index=True, width="stretch")
+
+
+def _attempts_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
+    if not order:
+        st.caption(NOTHING_YET)
+        return
+    st.dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")
+
+
+def _outbox_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
+    if not order:
+        st.caption(NOTHING_YET)
+        return
+    st.dataframe([{k: m[k] for k in ("id", "kind", "subject", "status")} for m in db.outbox(order["id"])],
+                 hide_index=True, width="stretch")
+
+
+def _fulfilments_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
+    st.dataframe([{k: f[k] for k in ("order_id", "event_id", "detail")} for f in db.fulfilments(6)],
+                 hide_index=True, width="stretch")
+
+
+def _processed_events_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
+    if not order:
+        st.caption(NOTHING_YET)
+        return
+    pi_id = order.get("payment_intent")
+    st.dataframe([{"event": e["event_id"], "type": e["type"], "result": e["result"]}
+                  for e in db.processed_events(pi_id)] if pi_id else [], hide_index=True, width="stretch")
+
+
+def _webhook_log_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
+    pi_id = (order or {}).get("payment_intent")
+    st.dataframe(_log_rows(db.webhook_log(pi_id, limit=30) if pi_id else db.webhook_log(limit=10)),
+                 hide_index=True, width="stretch")
+
+
+NOTHING_YET = "Nothing for this order yet."
+DATABASE_TABS = {"orders": _orders_tab, "attempts": _attempts_tab, "outbox": _outbox_tab,
+                 "fulfilments": _fulfilments_tab, "processed events": _processed_events_tab,
+                 "webhook log": _webhook_log_tab}
 
 
 def _log_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

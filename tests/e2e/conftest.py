@@ -54,8 +54,10 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> N
 
 
 @contextlib.contextmanager
-def streamlit_server(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `streamlit run app.py` with no STRIPE_* settings (plus ``extra_env``); yield its URL."""
+def streamlit_server(workdir: Path, extra_env: dict[str, str] | None = None, *,
+                     root: Path = PROJECT_ROOT) -> Iterator[str]:
+    """Run `streamlit run app.py` with no STRIPE_* settings (plus ``extra_env``); yield its URL.
+    ``root`` is the checkout to run (bench/bench_pages.py compares one with another)."""
     secrets = workdir / "secrets.toml"
     secrets.write_text("")
     env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
@@ -69,7 +71,7 @@ def streamlit_server(workdir: Path, extra_env: dict[str, str] | None = None) -> 
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process, log_path)
