@@ -10,9 +10,10 @@ Subpackages and modules (lower first; none imports one below it):
 * :mod:`lib.finance.metrics` -- KPIs, series and the payments table over a :class:`Reader`.
 * :mod:`lib.finance.synthetic` -- vectorised synthetic data in the sync's shape (benchmarks, tests).
 * ``lib.finance.ui_*`` -- the dashboard's Streamlit code, the only modules here that import
-  streamlit: ``ui_format`` (display helpers), ``ui_data`` (cached reads), ``ui_filters``,
-  ``ui_kpis``, ``ui_charts``, ``ui_payments`` (the sections), ``ui_sync`` (the sync bar) and
-  ``ui_dashboard`` (the page; ``app_pages/finance_dashboard.py`` calls its ``render_dashboard``).
+  streamlit: ``ui_format`` (display helpers), ``ui_tables`` (readable tables), ``ui_data``
+  (cached reads), ``ui_filters``, ``ui_kpis``, ``ui_charts``, ``ui_payments`` (the sections),
+  ``ui_sync`` (the sync bar) and ``ui_dashboard`` (the page; ``app_pages/finance_dashboard.py``
+  calls its ``render_dashboard``).
 
 This face names only where the data lives; import the subpackages for the rest.
 """

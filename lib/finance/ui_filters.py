@@ -8,11 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 import streamlit as st
 
 from lib.finance import metrics as m
-from lib.finance.ui_format import STATUS_LABELS
+from lib.finance.ui_format import pay_status_badge
 
 RANGES = ("Last 7 days", "Last 30 days", "Last 90 days", "Last 365 days", "Year to date", "All time",
           "Custom")
 DEFAULT_RANGE = "Last 30 days"
+CURRENCY_HELP = ("Picks payments by the currency the customer paid in (the **presentment** currency). "
+                 "Gross, refunds, fees and net stay in your **settlement** currency: Stripe converts each "
+                 "payment into it when it settles, so EUR payments show the dollars they settled for. "
+                 "Payment volumes per currency are in *Payments per currency* and the volume chart.")
 
 
 def _resolve_range(choice: str, options: dict, today: date) -> tuple[date, date]:
@@ -49,13 +53,13 @@ def render_filters(options: dict) -> m.Filters | None:
         gran = st.segmented_control("Granularity", list(m.GRANULARITIES), default="day",
                                     format_func=str.capitalize, key="fin_granularity",
                                     required=True)
-        currencies = st.multiselect("Currency", options["currencies"], key="fin_currencies",
-                                    format_func=str.upper, placeholder="All currencies")
+        currencies = st.multiselect("Payment currency", options["currencies"], key="fin_currencies",
+                                    format_func=str.upper, placeholder="All currencies", help=CURRENCY_HELP)
         brands = st.multiselect("Card brand", options["brands"], key="fin_brands", placeholder="All brands")
         countries = st.multiselect("Card country", options["countries"], key="fin_countries",
                                    placeholder="All countries")
         statuses = st.multiselect("Payment status", [s for s in m.PAY_STATUSES if s in options["statuses"]],
-                                  key="fin_statuses", format_func=lambda s: STATUS_LABELS.get(s, s),
+                                  key="fin_statuses", format_func=lambda s: pay_status_badge(s).label,
                                   placeholder="All statuses")
     try:
         return m.Filters(start, end, gran or "day", tuple(currencies), tuple(brands), tuple(countries),

@@ -34,7 +34,7 @@ def render_sync_bar(path: Path, status: dict, *, show_problems: bool = True) -> 
         full = st.checkbox("Full re-sync", key="fin_full",
                            help="Re-list every object instead of reading events since the last sync.")
         refresh = st.selectbox("Auto-refresh", list(REFRESH_CHOICES), key="fin_refresh",
-                               label_visibility="collapsed")
+                               help="Sync in the background at this interval and redraw when something changed.")
     with cols[2]:
         if last:
             when = pd.Timestamp(last["finished_at"]).strftime("%d %b %Y %H:%M:%S UTC")

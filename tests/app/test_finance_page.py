@@ -7,10 +7,13 @@ Expected numbers are computed here, in plain Python, from the raw synced rows (`
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
+from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
+from streamlit.proto.Metric_pb2 import Metric
 
 from lib.finance import ENV_FINANCE_DB, ui_sync
 from lib.finance.money import format_amount, format_rate
@@ -20,6 +23,7 @@ from tests.app.conftest import open_page, rendered_text
 from tests.unit.fake_stripe import Failure, FakeStripe
 
 PAGE = "app_pages/finance_dashboard.py"
+VISIBLE = LabelVisibility.LabelVisibilityOptions.VISIBLE
 TODAY = datetime.now(UTC).date()
 
 
@@ -249,3 +253,194 @@ def test_filter_values_missing_from_new_data_are_dropped(db_env, tmp_path, monke
     assert not at.exception, [e.value for e in at.exception]
     assert at.multiselect(key="fin_currencies").value == []
     assert metric(at, "Gross volume") == "$15.00"
+
+
+# --- readable at a glance (issue 14): labels, "new" changes, currencies, charts, badges ----------
+
+DAY = 86_400
+# Stripe Dashboard words for a charge (TEST_MODE.md: a refund of part of the amount leaves the
+# payment "Partially refunded", all of it "Refunded"; a dispute marks it "Disputed").
+CHARGE_WORDS = {"failed": "Failed", "disputed": "Disputed", "refunded": "Refunded",
+                "partially_refunded": "Partially refunded", "succeeded": "Succeeded"}
+
+
+def stripe_word(charge: dict) -> str:
+    """The Payments list's word for a charge, from its own fields."""
+    if charge["status"] == "failed":
+        return CHARGE_WORDS["failed"]
+    if charge["disputed"]:
+        return CHARGE_WORDS["disputed"]
+    if charge["refunded"]:
+        return CHARGE_WORDS["refunded"]
+    if charge["amount_refunded"]:
+        return CHARGE_WORDS["partially_refunded"]
+    return CHARGE_WORDS["succeeded"]
+
+
+def tile(at, label: str):
+    (found,) = [x for x in at.metric if x.label == label]
+    return found
+
+
+def hand_built_account(tmp_path):
+    """$10 payments at noon UTC: 3 forty days ago, 12 ten days ago and 15 three days ago."""
+    midnight = int(datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC).timestamp())
+    fake = FakeStripe(start=midnight - 40 * DAY)
+    for days_ago, count in ((40, 3), (10, 12), (3, 15)):
+        fake.clock = midnight - days_ago * DAY + DAY // 2
+        for _ in range(count):
+            fake.pay(1000)
+            fake.tick(60)
+    fake.clock = int(datetime.now(UTC).timestamp())
+    db = tmp_path / "hand.duckdb"
+    assert run_sync(fake.client(), db, now=lambda: fake.clock).ok
+    return db
+
+
+def test_a_change_from_a_nearly_empty_previous_period_reads_new(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_FINANCE_DB, str(hand_built_account(tmp_path)))
+    at = open_page(PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    # last 30 days: 27 payments against 3 in the 30 days before — too few for a percentage
+    assert metric(at, "Successful payments") == "27"
+    for label in ("Gross volume", "Successful payments", "Authorization rate"):
+        shown = tile(at, label).proto
+        assert shown.delta == "new", (label, shown.delta)
+        assert shown.direction == Metric.NONE and shown.color == Metric.GRAY  # grey, no arrow
+    assert any("**new** means" in c.value for c in at.caption)
+    # last 7 days: 15 payments against 12: a real comparison, short enough for the tile
+    at.selectbox(key="fin_range").set_value("Last 7 days").run()
+    assert metric(at, "Successful payments") == "15"
+    assert tile(at, "Successful payments").proto.delta == "+25.0%"
+    assert tile(at, "Gross volume").proto.delta == "+25.0%"
+    assert tile(at, "Gross volume").proto.direction == Metric.UP
+    assert tile(at, "Authorization rate").proto.delta == "0.00 pts"  # 100% both times: no arrow
+    assert tile(at, "Authorization rate").proto.direction == Metric.NONE
+
+
+def test_kpi_changes_are_short_and_the_comparison_is_said_once(db_env):
+    at = open_page(PAGE)
+    deltas = [m.proto.delta for m in at.metric if m.proto.delta]
+    assert len(deltas) >= 8
+    assert all(len(d) <= 16 and "previous" not in d for d in deltas), deltas  # "vs previo…" was cut
+    prev_start, prev_end = LAST_30[0] - timedelta(days=30), LAST_30[0] - timedelta(days=1)
+    assert any(f"previous 30 days ({prev_start:%d %b} – {prev_end:%d %b %Y})" in c.value for c in at.caption)
+
+
+def test_every_control_has_a_visible_label(db_env):
+    at = open_page(PAGE)
+    refresh = at.selectbox(key="fin_refresh")
+    assert refresh.label == "Auto-refresh" and refresh.proto.label_visibility.value == VISIBLE
+    widgets = [*at.selectbox, *at.multiselect, *at.checkbox, *at.number_input, *at.get("button_group")]
+    assert len(widgets) >= 9
+    for widget in widgets:
+        assert widget.proto.label.strip(), widget
+        assert widget.proto.label_visibility.value == VISIBLE, widget.proto.label
+    buttons = [*at.button, *at.get("download_button")]
+    assert {b.proto.label for b in buttons} >= {"Sync now", "Export CSV", "Export Parquet"}
+
+
+def test_the_currency_filter_explains_presentment_and_settlement(db_env):
+    at = open_page(PAGE)
+    chooser = at.multiselect(key="fin_currencies")
+    assert chooser.label == "Payment currency"
+    assert "presentment" in chooser.help and "settlement" in chooser.help
+    assert not [i for i in at.info if "presentment" in i.value]  # no filter: nothing to explain
+    chooser.set_value(["eur"]).run()
+    assert not at.exception
+    (note,) = [i.value for i in at.info if "presentment" in i.value]
+    paid = sum(c["amount_captured"] for c in raw_charges(db_env)
+               if c["currency"] == "eur" and LAST_30[0] <= c["created"].date() <= LAST_30[1])
+    assert "EUR payments, shown in USD" in note
+    assert f"customers paid {format_amount(paid, 'eur')}" in note
+    assert "settlement" in note
+
+
+def raw_charges(path) -> list[dict]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cur = con.execute("SELECT id, created, currency, amount, amount_captured, amount_refunded, status, "
+                          "refunded, disputed FROM charges")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def is_round(value: float) -> bool:
+    """1, 2, 2.5 or 5 times a power of ten."""
+    if value <= 0:
+        return False
+    mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+    return any(abs(mantissa - m) < 1e-6 for m in (1, 2, 2.5, 5))
+
+
+def chart_layouts(at) -> list[dict]:
+    return [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+
+
+def test_every_chart_has_axis_titles_and_round_ticks(db_env):
+    at = open_page(PAGE)
+    layouts = chart_layouts(at)
+    assert len(layouts) >= 10
+    for layout in layouts:
+        for name in ("xaxis", "yaxis"):
+            axis = layout[name]
+            assert axis["title"]["text"].strip(), (name, layout)
+            if axis.get("type") not in ("date", "category"):  # a value axis: round steps from zero
+                assert is_round(axis["dtick"]) and axis["tick0"] == 0, axis
+    (rate,) = [lay["yaxis2"] for lay in layouts if "yaxis2" in lay]
+    assert rate["title"]["text"] == "Success rate"
+    assert rate["tickvals"] == [0, 25, 50, 75, 100] and rate["ticktext"] == ["0%", "25%", "50%", "75%", "100%"]
+    assert rate["range"] == [0, 100]
+    counts = [lay for lay in layouts if lay["xaxis"]["title"]["text"] in ("Failed payments", "Disputes")]
+    assert len(counts) == 3 and all(lay["xaxis"]["dtick"] >= 1 for lay in counts)  # counts tick on whole numbers
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def test_dispute_outcomes_are_coloured_won_green_lost_red(db_env):
+    con = duckdb.connect(str(db_env), read_only=True)
+    try:
+        statuses = {s for (s,) in con.execute("SELECT status FROM disputes WHERE created::DATE >= ?",
+                                             [LAST_30[0]]).fetchall()}
+    finally:
+        con.close()
+    assert {"won", "lost"} <= statuses  # the fixture has both outcomes in the range
+    at = open_page(PAGE)
+    (chart,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if json.loads(c.proto.spec)["layout"]["yaxis"]["title"]["text"] == "Status"]
+    bars = chart["data"][0]
+    colour = dict(zip(bars["y"], bars["marker"]["color"]))
+    r, g, b = hex_rgb(colour["Won"])
+    assert g > r and g > b, colour["Won"]
+    r, g, b = hex_rgb(colour["Lost"])
+    assert r > g and r > b, colour["Lost"]
+    assert "won" not in bars["y"] and "needs_response" not in bars["y"]  # words, not codes
+
+
+def test_finance_tables_show_statuses_as_badges_and_blank_empty_cells(db_env):
+    at = open_page(PAGE)
+    at.multiselect(key="fin_statuses").set_value(["partially_refunded", "refunded", "disputed"]).run()
+    assert not at.exception
+    (table,) = [d for d in at.dataframe if "payment_method" in d.value.columns]
+    config = json.loads(table.proto.columns)
+    assert config["status"]["type_config"]["type"] == "multiselect"  # coloured pills
+    charges = {c["id"]: c for c in raw_charges(db_env)}
+    shown = table.value
+    assert len(shown) >= 20
+    words = {row_id: list(status) for row_id, status in zip(shown["id"], shown["status"])}
+    assert words == {row_id: [stripe_word(charges[row_id])] for row_id in shown["id"]}
+    assert {w for (w,) in words.values()} == {"Partially refunded", "Refunded", "Disputed"}
+
+    at.multiselect(key="fin_statuses").set_value([]).run()
+    (disputes,) = [d for d in at.dataframe if "evidence_due_by" in d.value.columns]
+    assert {s for (s,) in disputes.value["status"]} <= {"Needs response", "Inquiry: needs response",
+                                                       "Under review", "Inquiry: under review"}
+    assert "Fraudulent" in set(disputes.value["reason"])
+    for frame in at.dataframe:  # missing values are drawn blank, never "None"
+        assert frame.proto.placeholder == "", list(frame.value.columns)
+        texts = {v for col in frame.value.columns for v in frame.value[col] if isinstance(v, str)}
+        assert not texts & {"None", "nan", "NaN", "<NA>", "NaT"}, list(frame.value.columns)  # no such words either
