@@ -25,8 +25,8 @@ protocol adds what uvicorn leaves out:
   ``Connection: close`` and closes the connection: the rest of the bytes are never read as a request;
 * a listen backlog of ``BACKLOG`` (the kernel caps it at ``net.core.somaxconn``), so a burst of
   simultaneous connections waits to be accepted instead of being reset;
-* TCP_NODELAY on every connection (responses go out in two writes; with Nagle + delayed ACK each
-  request would wait ~40 ms), no ``Server`` header, no access log, no signal handlers (this is not
+* each response's head and body in one write, TCP_NODELAY on every connection (with Nagle +
+  delayed ACK a response in two segments would wait ~40 ms), no ``Server`` header, no access log, no signal handlers (this is not
   the main thread), and uvicorn's start/stop INFO lines are dropped.
 
 The app itself runs on the event loop; an app that blocks (the sandbox's handlers do, the store
@@ -74,6 +74,33 @@ class Rules:
     logger: str = "http_server"
 
 
+class _OneWriteTransport:
+    """The connection's transport, holding a response head back until its body is written, so
+    both leave in one send() (uvicorn writes them separately: an extra syscall and packet per
+    response, about a tenth of the sandbox's CPU per request). ``100 Continue`` goes at once."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._head is None and data[-4:] == b"\r\n\r\n" and data[:9] == b"HTTP/1.1 " and data[9:12] != b"100":
+            self._head = data
+            return
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._head is not None:
+            self._transport.write(self._head)
+            self._head = None
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _Refused(Exception):
     """Raised inside a parser callback after the refusal was sent: stops llhttp at once."""
 
@@ -101,6 +128,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+        self.transport = _OneWriteTransport(transport)  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
