@@ -29,7 +29,8 @@ class Request:
             key = name.decode("latin-1")
             if key not in headers:
                 headers[key] = value.decode("latin-1")
-        return cls(scope["method"], scope["path"].rstrip("/") or "/", scope["query_string"].decode("latin-1"),
+        path = scope["raw_path"].decode("latin-1")  # as sent, not percent-decoded (ids are matched as given)
+        return cls(scope["method"], path.rstrip("/") or "/", scope["query_string"].decode("latin-1"),
                    headers, body, request_id)
 
     @property
