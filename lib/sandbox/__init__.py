@@ -9,7 +9,8 @@ The outside uses this face (``start_sandbox``, ``open_engine``, ``SandboxHandle`
 and ``lib.sandbox.seed`` (bulk seeding); ``python -m lib.sandbox serve|seed`` is the CLI.
 
 Module map, bottom layer first (a module imports only from its own layer's lower modules and from
-the layers below it; lib.stripe_facts is the only package outside the sandbox it imports):
+the layers below it; outside the sandbox it imports only lib.stripe_facts and lib.http_server, the
+project's uvicorn runner, which imports nothing of the project):
 
 1. errors.py (Stripe-shaped errors), ids.py (Stripe-style ids), clock.py (the engine's clock,
    ManualClock for tests), params.py (validation of request parameters).
@@ -25,8 +26,10 @@ the layers below it; lib.stripe_facts is the only package outside the sandbox it
    (balance transactions, running balance), three_d_secure.py (when to authenticate, next_action).
    State guards and transitions of PaymentIntents come from lib.stripe_facts.lifecycle.
 6. admin/ — every /_sandbox/* endpoint: health.py, webhook_tools.py, challenge_page.py (3DS page).
-   http/ — headers.py, formparse.py (the wire format), router.py (Route, RouteTable), server.py
-   (auth, CORS, idempotency, API versions, error mapping, one transaction per request).
+   http/ — formparse.py (the wire format), router.py (Route, RouteTable), request.py, keys.py (API
+   keys, browser origins), versions.py (Stripe-Version), request_log.py (request_log_url),
+   idempotency.py (replays, one transaction per request), server.py (the ASGI app: the request
+   pipeline in order, error mapping; ``serve`` runs it on uvicorn).
    seed/ — plans.py (the mix), seeder.py (a payment through the handlers), parallel.py (several
    processes), history.py (``seed()``, the entry point).
 7. app.py — the wiring, in one place: every route, job kind, event and charge-captured listener,

@@ -15,12 +15,14 @@ import time
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from lib.http_server import RunningServer
+
 from .admin import challenge_page, health, webhook_tools
 from .clock import Clock
 from .engine import Engine, Wiring
 from .events import worker
 from .http.router import Route, RouteTable
-from .http.server import SandboxHTTPServer
+from .http.server import READ_TIMEOUT, serve
 from .resources import (
     balance,
     balance_transactions,
@@ -43,6 +45,7 @@ from .storage.store import Store
 
 # Method, path, handler; publishable=True: also callable with a pk_test_ key (Stripe.js calls);
 # raw=True: no auth, the handler answers (status, headers, bytes) itself (pages a browser opens).
+# The HTTP app adds its own GET /_sandbox/logs/{request_id} (every error's request_log_url).
 ROUTES: tuple[Route, ...] = (
     # Stripe's API
     Route("GET", "/v1/balance", balance.retrieve),
@@ -157,32 +160,30 @@ class SandboxHandle:
     port: int
     data_dir: str | None
     engine: Engine
-    server: SandboxHTTPServer
+    server: RunningServer
     thread: threading.Thread
 
     def stats(self) -> dict[str, int]:
         return self.engine.store.counts()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         self.engine.stop()
         self.engine.store.close()
 
 
 def start_sandbox(data_dir: str | None = ".sandbox", memory: bool = False, host: str = "127.0.0.1", port: int = 0,
-                  async_delay: float = 2.0, clock: Clock = time.time, background: bool = True) -> SandboxHandle:
-    """Start the sandbox in this process on a background thread; ``port=0`` picks a free port.
+                  async_delay: float = 2.0, clock: Clock = time.time, background: bool = True,
+                  read_timeout: float = READ_TIMEOUT) -> SandboxHandle:
+    """Start the sandbox in this process, its HTTP server (uvicorn) on a background thread; ``port=0``
+    picks a free port. A request must arrive whole within ``read_timeout`` seconds of its first byte.
 
     ``background=False`` starts only the HTTP server: no job worker, no webhook worker. The
     caller then runs async steps itself (``engine.run_due_jobs()``, ``events.deliver_due(engine)``),
     usually with a clock.ManualClock as ``clock`` (tests)."""
     engine = open_engine(data_dir, memory, async_delay, clock)
-    server = SandboxHTTPServer((host, port), engine, ROUTE_TABLE)
-    actual = server.server_address[1]
+    server = serve(engine, ROUTE_TABLE, host, port, read_timeout)
     if background:
         engine.start()
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-http", daemon=True)
-    thread.start()
-    engine.base_url = f"http://{host}:{actual}"
-    return SandboxHandle(engine.base_url, actual, engine.data_dir, engine, server, thread)
+    engine.base_url = server.url
+    return SandboxHandle(engine.base_url, server.port, engine.data_dir, engine, server, server.thread)

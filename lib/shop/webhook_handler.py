@@ -4,8 +4,9 @@
 
 1. Verify ``Stripe-Signature`` with ``stripe.Webhook.construct_event`` against every known
    ``whsec_`` secret (the sandbox registration's, and ``STRIPE_WEBHOOK_SECRET`` for
-   ``stripe listen``). No header, a wrong signature or a timestamp older than the tolerance → 400,
-   logged in ``webhook_log``; nothing else happens.
+   ``stripe listen``). No header, a wrong signature, a timestamp older than the tolerance — or
+   further in the future than it (stripe-python checks only the past) — or a signed body that is
+   not a JSON event (id, type, data.object) → 400, logged in ``webhook_log``; nothing else happens.
 2. Apply the event in ONE database transaction that also inserts its id into
    ``processed_events``. A replayed (or re-delivered) event hits the primary key, the transaction
    rolls back, and the handler answers 200 "already processed": nothing changes twice.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -59,14 +61,39 @@ def payment_intent_of(obj: dict[str, Any]) -> str | None:
     return pi if isinstance(pi, str) else None
 
 
+def signed_at(signature: str) -> int:
+    """The ``t=`` of a verified ``Stripe-Signature`` (its first, as stripe-python reads it)."""
+    for item in signature.split(","):
+        name, _, value = item.partition("=")
+        if name == "t":
+            return int(value)
+    raise ValueError("no t= in the signature")
+
+
+def parse_event(text: str) -> tuple[str, str, dict[str, Any]] | None:
+    """(id, type, data.object) of a Stripe event's JSON, or None when the JSON is not one."""
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        return None
+    obj, event_id, event_type = event["data"].get("object"), event.get("id"), event.get("type")
+    if not (isinstance(obj, dict) and isinstance(event_id, str) and event_id and isinstance(event_type, str)
+            and event_type):
+        return None
+    return event_id, event_type, obj
+
+
 class WebhookHandler:
     """Verifies and applies webhook deliveries for one :class:`MerchantDB`."""
 
     def __init__(self, db: MerchantDB, secrets: Callable[[], Iterable[str]],
-                 tolerance: int = DEFAULT_TOLERANCE_S) -> None:
+                 tolerance: int = DEFAULT_TOLERANCE_S, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.secrets = secrets
         self.tolerance = tolerance
+        self.clock = clock
 
     # --- entry point -----------------------------------------------------------------------------
     def handle(self, payload: bytes, signature: str | None) -> WebhookResult:
@@ -89,25 +116,29 @@ class WebhookHandler:
                                  "verified (register the endpoint or set STRIPE_WEBHOOK_SECRET)")
         if not signature:
             return WebhookResult(400, "rejected", "missing Stripe-Signature header")
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return WebhookResult(400, "rejected", "the body is not UTF-8 text, so it is not a Stripe event")
         problems = []
         for secret in secrets:
             try:
-                stripe.Webhook.construct_event(payload, signature, secret, tolerance=self.tolerance)
+                stripe.WebhookSignature.verify_header(text, signature, secret, tolerance=self.tolerance)
                 break
             except stripe.SignatureVerificationError as exc:
                 problems.append(str(exc.user_message or exc))
-            except ValueError:
-                return WebhookResult(400, "rejected", "the body is not valid JSON")
         else:
             stale = any("tolerance" in p for p in problems)
             why = ("timestamp too old (possible replay attack): " if stale else "signature does not match: ")
             return WebhookResult(400, "rejected", why + problems[-1][:200])
-        try:
-            event = json.loads(payload)
-            obj = event["data"]["object"]
-            event_id, event_type = str(event["id"]), str(event["type"])
-        except (ValueError, KeyError, TypeError):
+        ahead = signed_at(signature) - self.clock()
+        if self.tolerance and ahead > self.tolerance:  # stripe-python checks only the past (TEST_MODE.md §6.1)
+            return WebhookResult(400, "rejected", f"timestamp {int(ahead)} s in the future, beyond the "
+                                 f"{self.tolerance} s tolerance (a signature made for later, or a wrong clock)")
+        parsed = parse_event(text)
+        if parsed is None:
             return WebhookResult(400, "rejected", "signed, but not a Stripe event")
+        event_id, event_type, obj = parsed
         pi_id = payment_intent_of(obj)
         try:
             detail = self.apply(event_id, event_type, obj, pi_id)
@@ -115,6 +146,9 @@ class WebhookHandler:
             seen = self.db.event_processed(event_id) or {}
             return WebhookResult(200, "duplicate", f"already processed ({seen.get('result', '?')}); nothing changed",
                                  event_id, event_type, pi_id)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a field of the wrong type: rolled back
+            return WebhookResult(400, "rejected", f"signed, but the event's object is malformed ({type(exc).__name__}); "
+                                 "nothing changed", event_id, event_type, pi_id)
         outcome = "ignored" if detail.startswith("no order") else "noted" if detail == NOTED else "applied"
         return WebhookResult(200, outcome, detail, event_id, event_type, pi_id)
 

@@ -1,4 +1,4 @@
-"""The shop's own HTTP endpoints, on a small threaded server: above all ``POST /webhooks/stripe``.
+"""The shop's own HTTP endpoints (Starlette on uvicorn, lib.http_server): above all ``POST /webhooks/stripe``.
 
 Streamlit cannot take arbitrary POSTs, so the app starts this server once per process on a
 loopback port (``MERCHANT_WEBHOOK_PORT``, default: a free port) — :func:`lib.shop.runtime.get_webhook_server`.
@@ -17,14 +17,20 @@ apps do), so no key travels through the Streamlit websocket.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
+from http import HTTPStatus
+from typing import Final
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+import lib.http_server as http_server
 from lib.shop.db import MerchantDB
 from lib.shop.webhook_handler import WebhookHandler
 
@@ -78,61 +84,42 @@ class SecretRing:
             return list(dict.fromkeys(self._secrets.values()))
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: WebhookHTTPServer
-    protocol_version = "HTTP/1.1"
+class ShopEndpoints:
+    """The endpoints (Starlette): what each path answers. Body limits, slow reads and framing are
+    lib.http_server's; the database work of a delivery runs on a worker thread."""
 
-    def log_message(self, fmt: str, *args: Any) -> None:  # never log headers (signatures)
-        logger.debug("webhook server: %s %s", self.command, self.path.split("?", 1)[0])
-
-    def _send(self, status: int, body: bytes, ctype: str = "application/json", cors: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        if cors:
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        if urlsplit(self.path).path.rstrip("/") != WEBHOOK_PATH:
-            self._send(404, b'{"error": "not found"}')
-            return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self._send(413, b'{"error": "body too large"}')
-            return
-        payload = self.rfile.read(length) if length else b""
-        result = self.server.handler.handle(payload, self.headers.get("Stripe-Signature"))
-        self._send(result.http_status, result.body())
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path == "/health":
-            self._send(200, b'{"ok": true}')
-        elif parts.path == CONFIG_PATH:
-            self._send(200, json.dumps(self.server.public_config).encode(), cors=True)
-        elif parts.path == RETURN_PATH:
-            status = (parse_qs(parts.query).get("redirect_status") or ["unknown"])[0]
-            title = "Authentication finished" if status == "succeeded" else "Authentication did not succeed"
-            page = RETURN_PAGE.format(title=title, status=html.escape(status[:20]))
-            self._send(200, page.encode(), "text/html; charset=utf-8")
-        else:
-            self._send(404, b'{"error": "not found"}')
-
-
-class WebhookHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr: tuple[str, int], handler: WebhookHandler) -> None:
+    def __init__(self, handler: WebhookHandler) -> None:
         self.handler = handler
         self.public_config: dict[str, str] = {}  # publishable key only: served to browsers
-        super().__init__(addr, _Handler)
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route(WEBHOOK_PATH, self.webhook, methods=["POST"]),
+            Route(RETURN_PATH, self.return_page, methods=["GET"]),
+            Route(CONFIG_PATH, self.config, methods=["GET"]),
+            Route("/health", self.health, methods=["GET"]),
+        ], exception_handlers={HTTPException: self.http_error})
+
+    async def webhook(self, request: Request) -> Response:
+        payload = await request.body()
+        result = await run_in_threadpool(self.handler.handle, payload, request.headers.get("stripe-signature"))
+        return Response(result.body(), result.http_status, media_type="application/json")
+
+    async def return_page(self, request: Request) -> Response:
+        status = request.query_params.get("redirect_status") or "unknown"
+        title = "Authentication finished" if status == "succeeded" else "Authentication did not succeed"
+        return HTMLResponse(RETURN_PAGE.format(title=title, status=html.escape(status[:20])))
+
+    async def config(self, request: Request) -> Response:
+        return JSONResponse(self.public_config, headers={"Access-Control-Allow-Origin": "*",
+                                                         "Cache-Control": "no-store"})
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return JSONResponse({"error": "not found" if status == 404 else HTTPStatus(status).phrase.lower()}, status)
 
 
 @dataclass
@@ -143,8 +130,8 @@ class WebhookServer:
     port: int
     db: MerchantDB
     secrets: SecretRing
-    httpd: WebhookHTTPServer
-    thread: threading.Thread
+    receiver: ShopEndpoints
+    server: http_server.RunningServer
 
     @property
     def base_url(self) -> str:
@@ -166,20 +153,20 @@ class WebhookServer:
         """What ``GET /config`` tells browsers. Only ever a publishable key (pk_…)."""
         if publishable_key and not publishable_key.startswith("pk_"):
             raise ValueError("only a publishable key may be served to browsers")
-        self.httpd.public_config = {"publishable_key": publishable_key or ""}
+        self.receiver.public_config = {"publishable_key": publishable_key or ""}
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 def start_webhook_server(db: MerchantDB, host: str = "127.0.0.1", port: int = 0,
-                         extra_secrets: tuple[str, ...] = (), tolerance: int = 300) -> WebhookServer:
+                         extra_secrets: tuple[str, ...] = (), tolerance: int = 300,
+                         read_timeout: float = 10.0) -> WebhookServer:
     """Start an endpoint on a background thread (``port=0`` picks a free port)."""
     ring = SecretRing()
     for i, secret in enumerate(extra_secrets):
         ring.set(f"extra{i}", secret)
-    httpd = WebhookHTTPServer((host, port), WebhookHandler(db, ring.all, tolerance=tolerance))
-    thread = threading.Thread(target=httpd.serve_forever, name="merchant-webhooks", daemon=True)
-    thread.start()
-    return WebhookServer(host, httpd.server_address[1], db, ring, httpd, thread)
+    receiver = ShopEndpoints(WebhookHandler(db, ring.all, tolerance=tolerance))
+    rules = http_server.Rules(max_body=MAX_BODY, read_timeout=read_timeout, logger="shop.webhooks")
+    server = http_server.start(receiver.app(), host=host, port=port, name="shop-webhooks", rules=rules)
+    return WebhookServer(host, server.port, db, ring, receiver, server)

@@ -87,7 +87,8 @@ def test_the_node_suite_is_there() -> None:
     """The parametrized test below would silently vanish if the JS files did."""
     names = {f.name for f in JS_FILES}
     assert {"payment_intents.test.js", "errors.test.js", "refunds.test.js", "lists.test.js",
-            "idempotency.test.js", "webhooks.test.js", "payment_methods.test.js", "saved_cards.test.js", "search.test.js"} <= names, names
+            "idempotency.test.js", "webhooks.test.js", "payment_methods.test.js", "saved_cards.test.js", "search.test.js",
+            "http_rules.test.js"} <= names, names
 
 
 @pytest.mark.parametrize("js_file", JS_FILES, ids=lambda f: f.name)

@@ -13,7 +13,7 @@ import json
 import pytest
 import stripe
 
-from lib.sandbox.http.server import mask
+from lib.sandbox.http.keys import mask
 from lib.stripe_facts import cards
 from lib.stripe_facts.lifecycle import CANCELABLE, TRANSITIONS, PIAction, PIStatus, unexpected_state_message
 from tests.reference import fixtures

@@ -4,24 +4,34 @@
         ... rx.url ...
         rx.wait_for(3)                      # at least 3 deliveries received (bounded wait)
 
-Each delivery keeps the raw body (bytes), the headers and the status it was answered with, so the
-tests can verify every signature with ``stripe.Webhook.construct_event`` exactly as a real
-integration would.
+Each delivery keeps the raw body (bytes), the headers (case-insensitive) and the status it was
+answered with, so the tests can verify every signature with ``stripe.Webhook.construct_event``
+exactly as a real integration would. It runs on Starlette + uvicorn through lib.http_server, with
+the same framing rules as the sandbox and the shop's receiver (backlog, limits, slow reads).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+import lib.http_server as http_server
+
+REPLY = b'{"received": true}'
 
 
 @dataclass
 class Delivery:
     path: str
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
     answered: int
     received_at: float
@@ -31,41 +41,36 @@ class Receiver:
     def __init__(self, statuses: list[int] | None = None, host: str = "127.0.0.1"):
         self.statuses = list(statuses or [])
         self.deliveries: list[Delivery] = []
+        self.host = host
         self._lock = threading.Lock()
-        receiver = self
+        self._app = Starlette(routes=[Route("/{path:path}", self._record, methods=["POST"])])
+        self._server: http_server.RunningServer | None = None
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver._lock:
-                    status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.deliveries.append(Delivery(self.path, dict(self.headers.items()), body, status,
-                                                        time.time()))
-                reply = b'{"received": true}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://{host}:{self.port}/webhooks/stripe"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    async def _record(self, request: Request) -> Response:
+        body = await request.body()
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        with self._lock:
+            status = self.statuses.pop(0) if self.statuses else 200
+            self.deliveries.append(Delivery(path, request.headers, body, status, time.time()))
+        return Response(REPLY, status, media_type="application/json")
 
     def __enter__(self) -> Receiver:
-        self._thread.start()
+        self._server = http_server.start(self._app, host=self.host, name="test-receiver",
+                                         rules=http_server.Rules(logger="tests.receiver"))
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self._server is not None:
+            self._server.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "use the receiver inside `with Receiver() as rx:`"
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/webhooks/stripe"
 
     def received(self) -> list[Delivery]:
         with self._lock:
