@@ -199,8 +199,11 @@ def badge_rows(rows: list[dict[str, Any]], columns: dict[str, Callable[[Any], Ba
             elif name in row:
                 out[name] = []
         shown.append(out)
+    # Wide enough for the longest label's pill ("Partially refunded"): the grid sizes a column by its
+    # first rows' text, not by the pills, and a pill cut at the column edge reads "Requires".
     config = {name: st.column_config.MultiselectColumn(
         name.replace("_", " "), options=list(badges), color=[BADGE_HEX.get(b.color, BADGE_HEX["gray"])
-                                                             for b in badges.values()], disabled=True)
+                                                             for b in badges.values()], disabled=True,
+        width=max(110, 24 + 8 * max(len(label) for label in badges)))
         for name, badges in seen.items() if badges}
     return shown, config
