@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from lib import ui_pages
-from tests.app.conftest import APP_FILE, PAGES, PROJECT_ROOT, open_page, texts
+from tests.app.conftest import APP_FILE, PAGES, PROJECT_ROOT, RUN_TIMEOUT_S, open_page, texts
 
 
 @pytest.mark.parametrize(("page_path", "title"), PAGES, ids=[p for p, _ in PAGES])
@@ -60,7 +60,7 @@ def test_app_start_starts_the_shop_and_registers_its_endpoint_whatever_the_first
     from lib import shop, ui
 
     shop.forget_registrations()
-    at = AppTest.from_file(str(APP_FILE), default_timeout=30)
+    at = AppTest.from_file(str(APP_FILE), default_timeout=RUN_TIMEOUT_S)
     at.switch_page("app_pages/connection.py").run()  # the first and only run: Learn never renders
     assert not at.exception and at.title[0].value == "Connection"
     conn = ui.get_connection()
