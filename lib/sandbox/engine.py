@@ -98,6 +98,8 @@ class Ctx:
     emitted: list[str] = field(default_factory=list)
     # The request's write-behind view of the store (http/server.py): a request's writes go out together.
     write_behind: Any = None
+    # Reads that one request may reuse (the webhook endpoints each of its events is sent to).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def store(self) -> Store:

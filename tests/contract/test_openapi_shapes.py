@@ -28,15 +28,19 @@ RESOURCE_CASES = [
     "refund/full", "refund/partial",
     "dispute/needs_response", "dispute/warning_needs_response",
     "balance_transaction/charge", "balance_transaction/refund", "balance_transaction/dispute",
+    "setup_intent/requires_payment_method", "setup_intent/requires_confirmation",
+    "setup_intent/requires_action", "setup_intent/succeeded", "setup_intent/canceled",
     "balance", "token/created", "token/magic", "webhook_endpoint/created", "webhook_endpoint/retrieved",
 ]
 EVENT_TYPES = ["customer.created", "payment_method.attached", "payment_intent.created",
                "payment_intent.requires_action", "payment_intent.payment_failed", "payment_intent.canceled",
                "payment_intent.amount_capturable_updated", "payment_intent.succeeded", "charge.succeeded",
                "charge.failed", "charge.refunded", "refund.created", "charge.dispute.created",
-               "charge.dispute.funds_withdrawn"]
+               "charge.dispute.funds_withdrawn", "setup_intent.created", "setup_intent.requires_action",
+               "setup_intent.succeeded", "setup_intent.canceled"]
 LIST_PATHS = ["/v1/payment_intents", "/v1/charges", "/v1/refunds", "/v1/disputes", "/v1/balance_transactions",
-              "/v1/customers", "/v1/payment_methods", "/v1/events", "/v1/webhook_endpoints"]
+              "/v1/customers", "/v1/payment_methods", "/v1/events", "/v1/webhook_endpoints",
+              "/v1/setup_intents"]
 # Search results (with total_count expanded) for the objects made here: their metadata or customer.
 SEARCH_PATHS = ["/v1/payment_intents/search", "/v1/charges/search", "/v1/customers/search"]
 
@@ -120,6 +124,26 @@ def make_refunds_and_disputes(sandbox, c: stripe.StripeClient, out: dict[str, An
                                                       f"{chargeback['balance_transactions'][0]['id']}")
 
 
+def make_setup_intents(sandbox, c: stripe.StripeClient, customer_id: str, out: dict[str, Any]) -> None:
+    """SetupIntents in each status a card setup reaches: fresh, with a card but unconfirmed, held
+    for 3-D Secure (the card that needs authentication on setup, TEST_MODE.md), saved, canceled."""
+    def setup(**params: Any) -> stripe.SetupIntent:
+        return c.v1.setup_intents.create(params={"customer": customer_id, "usage": "off_session", **params})
+
+    fresh = setup()
+    out["setup_intent/requires_payment_method"] = get(sandbox, f"/v1/setup_intents/{fresh.id}")
+    unconfirmed = setup(payment_method="pm_card_visa")
+    out["setup_intent/requires_confirmation"] = get(sandbox, f"/v1/setup_intents/{unconfirmed.id}")
+    held = setup(payment_method="pm_card_authenticationRequiredOnSetup", confirm=True,
+                 return_url="http://127.0.0.1:9/return")
+    assert held.status == "requires_action", held.status
+    out["setup_intent/requires_action"] = get(sandbox, f"/v1/setup_intents/{held.id}")
+    saved = c.v1.setup_intents.confirm(unconfirmed.id, params={"return_url": "http://127.0.0.1:9/return"})
+    assert saved.status == "succeeded", saved.status
+    out["setup_intent/succeeded"] = get(sandbox, f"/v1/setup_intents/{saved.id}")
+    out["setup_intent/canceled"] = get(sandbox, f"/v1/setup_intents/{c.v1.setup_intents.cancel(fresh.id).id}")
+
+
 @pytest.fixture(scope="module")
 def made(sandbox) -> dict[str, Any]:
     """Every case's raw JSON, made once for the module: case name -> body."""
@@ -127,6 +151,7 @@ def made(sandbox) -> dict[str, Any]:
     out: dict[str, Any] = {}
     customer_id = make_payments(sandbox, c, out)
     make_refunds_and_disputes(sandbox, c, out)
+    make_setup_intents(sandbox, c, customer_id, out)
     out["balance"] = get(sandbox, "/v1/balance")
     resp = raw(sandbox, "POST", "/v1/tokens", key=PUBLISHABLE,
                data={"card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2034",

@@ -25,12 +25,15 @@ def pi(id_: str, created: int, amount: int, status: str, **extra) -> dict:
 
 
 def term_rows(store: Store, object_id: str) -> set[tuple]:
-    """(field, value) of the object's rows, the field without its ``kind:`` prefix."""
+    """(field, value) of the object's rows, the field without its ``kind:`` prefix, once the
+    backlog of writes is indexed (as a search does first)."""
+    store.catch_up_search()
     rows = store.execute("SELECT field, value FROM search_terms WHERE object_id=?", (object_id,)).fetchall()
     return {(field.split(":", 1)[1], value) for field, value in rows}
 
 
 def stored_rows(store: Store, object_id: str) -> tuple[list, list, list]:
+    store.catch_up_search()
     terms = store.execute("SELECT field, value, created, object_id FROM search_terms WHERE object_id=?",
                           (object_id,)).fetchall()
     grams = store.execute("SELECT field, gram, created, object_id FROM search_trigrams WHERE object_id=?",
@@ -79,12 +82,13 @@ def test_a_buffered_batch_writes_the_final_state_of_new_and_changed_objects() ->
     store = Store()
     with store.tx():
         store.insert(pi("pi_old", 50, 900, "requires_confirmation"))
+    store.catch_up_search()
     buffer = BufferedStore(store)
     with store.tx():
         new = buffer.insert(pi("pi_new", 60, 2000, "requires_payment_method"))
         buffer.update({**new, "status": "succeeded", "metadata": {"k": "v"}})
         buffer.update(pi("pi_old", 50, 900, "canceled"))
-        assert term_rows(store, "pi_new") == set()  # nothing written before the flush
+        assert store.execute("SELECT count(*) FROM search_backlog").fetchone()[0] == 0  # nothing before the flush
         buffer.flush()
     assert stored_rows(store, "pi_new") == expected_rows({**new, "status": "succeeded", "metadata": {"k": "v"}})
     assert ("status", "canceled") in term_rows(store, "pi_old")
@@ -96,6 +100,7 @@ def test_search_sql_on_a_buffer_sees_its_writes_or_is_refused() -> None:
     plain = BufferedStore(store)
     with store.tx():
         plain.insert(pi("pi_b", 70, 100, "succeeded"))
+        assert plain.catch_up_search() == 1  # what a search runs first: the buffer's writes, then the backlog
         assert plain.execute("SELECT count(*) FROM search_terms WHERE object_id='pi_b'").fetchone()[0] == 4  # amount, created, currency, status
     merged = BufferedStore(store, merged_reads=True)
     merged.insert(pi("pi_c", 80, 100, "succeeded"))
@@ -138,3 +143,47 @@ def test_the_email_filter_is_exact_case_sensitive_and_indexed() -> None:
     sql, args = next(q for q in seen if "email" in q[0])
     plan = run("EXPLAIN QUERY PLAN " + sql, args).fetchall()
     assert any("ix_objects_email" in row[-1] for row in plan), plan
+
+
+def backlog(store: Store) -> list[str]:
+    return [r[0] for r in store.execute("SELECT object_id FROM search_backlog ORDER BY 1").fetchall()]
+
+
+def test_a_request_queues_its_objects_and_a_search_indexes_the_queue_first() -> None:
+    """A request's few writes only queue ids; the rows come in one batch before the next search,
+    or at once when SEARCH_BATCH ids wait (so a search never has unbounded work to do first)."""
+    from lib.sandbox.storage.store import SEARCH_BATCH
+
+    store = Store()
+    with store.tx():
+        store.insert(pi("pi_q", 10, 700, "requires_payment_method"))
+        store.update(pi("pi_q", 10, 700, "succeeded"))
+        store.insert({"id": "evt_q", "object": "event", "created": 1, "type": "x", "data": {}})
+    assert backlog(store) == ["pi_q"]  # once, however often written; events are not searchable
+    assert store.execute("SELECT count(*) FROM search_terms").fetchone()[0] == 0
+    assert store.catch_up_search() == 1
+    assert backlog(store) == []
+    assert term_rows(store, "pi_q") == {("amount", 700.0), ("created", 10.0), ("currency", "usd"),
+                                        ("status", "succeeded")}
+    with store.tx():
+        for i in range(SEARCH_BATCH - 1):
+            store.insert(pi(f"pi_{i:04d}", 20 + i, 100, "succeeded"))
+    assert len(backlog(store)) == SEARCH_BATCH - 1
+    with store.tx():
+        store.insert(pi("pi_last", 999, 100, "succeeded"))
+    assert backlog(store) == []  # the write that filled the batch indexed it
+    assert store.execute("SELECT count(DISTINCT object_id) FROM search_terms").fetchone()[0] == SEARCH_BATCH + 1
+
+
+def test_the_backlog_outlives_the_process(tmp_path) -> None:
+    """Queued ids are rows in the store's transaction: a server killed before indexing them loses
+    nothing, the next search after a restart indexes them."""
+    path = str(tmp_path / "sandbox.sqlite3")
+    store = Store(path)
+    with store.tx():
+        store.insert(customer("cus_k", 5, "kept@example.com", "Kept Queued"))
+    store.close()  # no catch-up: as if the process died here
+    reopened = Store(path)
+    assert backlog(reopened) == ["cus_k"]
+    assert stored_rows(reopened, "cus_k") == expected_rows(customer("cus_k", 5, "kept@example.com", "Kept Queued"))
+    reopened.close()

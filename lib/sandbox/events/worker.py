@@ -259,8 +259,11 @@ def on_event(ctx: Ctx, event: dict) -> None:
     """Event listener: queue a delivery to every enabled endpoint subscribed to the event's type."""
     if ctx.inline_jobs:
         return  # seeded history is never delivered
-    # Endpoints are read from the store itself, not the request's pending writes: no flush per event.
-    targets = [ep for ep in endpoints(ctx.engine.store) if ep.get("status") == "enabled" and subscribed(ep, event["type"])]
+    # Endpoints are read from the store itself, not the request's pending writes (no flush per
+    # event), once per request: a request that emits three events reads them once.
+    if (known := ctx.memo.get(SERVICE)) is None:
+        known = ctx.memo[SERVICE] = endpoints(ctx.engine.store)
+    targets = [ep for ep in known if ep.get("status") == "enabled" and subscribed(ep, event["type"])]
     event["pending_webhooks"] = len(targets)
     if targets:
         now = ctx.engine.clock()

@@ -32,6 +32,7 @@ def run(ctx: Ctx, kind: str, params: dict) -> dict:
         sql, args = search.compile(kind, query, limit, p.get("page"))
     except search.SearchQueryError as e:
         raise InvalidRequest(e.message, param=e.param) from None
+    ctx.store.catch_up_search()  # the rows of objects written since the last search
     ids, has_more, next_page = search.page_of(ctx.store.execute(sql, args).fetchall(), limit)
     found = ctx.store.get_many(ids)
     data = render_page(ctx, [found[i] for i in ids if i in found],

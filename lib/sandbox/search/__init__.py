@@ -48,6 +48,7 @@ Decisions, from TEST_MODE.md §8.3 and Stripe's "Search" page (search query lang
 from .fields import FIELDS, RESOURCES, values_of
 from .index import (
     DDL,
+    INSERT_BACKLOG,
     SearchRows,
     delete_statements,
     insert_statements,
@@ -60,7 +61,7 @@ from .plan import compile, compile_count
 from .query import MAX_CLAUSES, Clause, Query, SearchQueryError, parse, tokenize
 
 __all__ = [
-    "DDL", "FIELDS", "MAX_CLAUSES", "MAX_TOTAL_COUNT", "RESOURCES", "Clause", "Query", "SearchQueryError",
+    "DDL", "FIELDS", "INSERT_BACKLOG", "MAX_CLAUSES", "MAX_TOTAL_COUNT", "RESOURCES", "Clause", "Query", "SearchQueryError",
     "SearchRows", "compile", "compile_count", "decode_cursor", "delete_statements", "encode_cursor",
     "insert_statements", "page_of", "parse", "rewrite_statements", "rows_for", "search_result", "tokenize",
     "url_for", "values_of", "write_statements",

@@ -1,7 +1,13 @@
 """The search index: tables kept next to the store's ``objects`` table, and the rows each object has there.
 
 Every searchable object (a PaymentIntent, Charge or Customer that is not deleted) has rows here,
-replaced whenever the object is written (``write_statements``; ``insert_statements`` for a bulk load):
+replaced after the object is written (``write_statements``; ``insert_statements`` for a bulk load).
+An API request does not write them itself: it adds the object's id to ``search_backlog`` (one row,
+appended), and the store turns the backlog into rows in one batch before any search runs, or once
+it holds ``storage.store.SEARCH_BATCH`` ids. The rows of one PaymentIntent and its charge fall into
+~15 different index pages (one per field); writing them per request cost a quarter of a
+create+confirm. Stripe's own search is eventually consistent ("data is generally searchable within
+a minute"); the sandbox is stricter, a search always sees every write before it.
 
 - ``search_terms``: one row per field value, keyed by ``field`` = kind and field name
   (``charge:amount``, ``customer:metadata.plan``: see ``term_key``). Token fields and metadata
@@ -45,11 +51,14 @@ CREATE INDEX IF NOT EXISTS ix_search_trigrams_object ON search_trigrams(object_i
 CREATE TABLE IF NOT EXISTS search_texts (
     object_id TEXT NOT NULL, field TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (object_id, field)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_backlog (object_id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 INSERT_TERM = "INSERT INTO search_terms(field, value, created, object_id) VALUES (?,?,?,?)"
 INSERT_TRIGRAM = "INSERT INTO search_trigrams(field, gram, created, object_id) VALUES (?,?,?,?)"
 INSERT_TEXT = "INSERT INTO search_texts(object_id, field, text) VALUES (?,?,?)"
+# Objects written since their rows were last (re)computed: see Store.catch_up_search.
+INSERT_BACKLOG = "INSERT OR IGNORE INTO search_backlog(object_id) VALUES (?)"
 _TABLES = ("search_terms", "search_trigrams", "search_texts")
 
 Statement = tuple[str, list[tuple]]  # SQL and the parameter rows for executemany

@@ -9,6 +9,8 @@ the object). The ledger's running balance totals (``ledger.add_to_balance``, rec
 exact SQL) are summed in memory and written once per flush; any other SQL runs as is. The search
 index's rows of the batch's PaymentIntents, charges and customers are written at the flush too, in
 bulk (``search.insert_statements``; ``rewrite_statements`` for rows changed since their insert),
+or, for a batch of fewer than ``SEARCH_BATCH`` of them (an API request), queued in the store's
+search backlog (``Store.defer_search``),
 and SQL over the search tables writes the batch out first, like SQL over ``objects``.
 
 Rows are serialised with orjson when installed (about 8x faster than the json module; the same
@@ -24,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import search
-from .store import INDEXED, SEARCHABLE, Store, column, ref
+from .store import INDEXED, SEARCH_BATCH, SEARCHABLE, Store, column, ref
 
 # Rows carry their JSON as UTF-8 bytes, stored as TEXT by the statements below (CAST(? AS TEXT)
 # reinterprets the bytes, no conversion): decoding to str and SQLite encoding it back to UTF-8
@@ -221,20 +223,27 @@ class BufferedStore:
         if self._pending:
             rows = [self._events[i] if obj is None else _row(obj) for i, obj in self._pending.items()]
             self.base.executemany(_INSERT, rows)
-            self.base.run(search.insert_statements(
-                [obj for obj in self._pending.values() if obj is not None and obj["object"] in SEARCHABLE]))
+            self._index([obj for obj in self._pending.values() if obj is not None and obj["object"] in SEARCHABLE],
+                        search.insert_statements)
             self._pending.clear()
             self._events.clear()
         if self._dirty:
             self.base.executemany(_UPDATE, [(*_row(obj)[3:], obj["id"]) for obj in self._dirty.values()])
-            changed = [obj for obj in self._dirty.values() if obj["object"] in SEARCHABLE]
-            if changed:
-                self.base.run(search.rewrite_statements(changed))
+            self._index([obj for obj in self._dirty.values() if obj["object"] in SEARCHABLE],
+                        search.rewrite_statements)
             self._dirty.clear()
         if self._counters:
             self.base.executemany(_ADD_COUNTER, list(self._counters.items()))
             self._counters.clear()
         self._kinds.clear()
+
+    def _index(self, objs: list[dict], statements: Any) -> None:
+        """A seeding batch's search rows at once, in bulk; a request's few objects go to the
+        store's backlog (store.catch_up_search), which writes many requests' rows together."""
+        if len(objs) >= SEARCH_BATCH:
+            self.base.run(statements(objs))
+        else:
+            self.base.defer_search([obj["id"] for obj in objs])
 
 
 _OPS = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,

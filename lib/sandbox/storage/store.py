@@ -11,8 +11,10 @@ connection avoids SQLITE_BUSY between the server's threads. WAL keeps readers in
 
 Besides ``objects``: ``idempotency`` (replayable answers, http/server.py), ``jobs`` (async
 transitions, engine.py), ``counters`` (running balance totals, resources/ledger.py),
-``webhook_deliveries`` (events/webhooks.py) and the search index's tables (search/index.py), whose
-rows every write of a PaymentIntent, charge or customer replaces in the same transaction. Every
+``webhook_deliveries`` (events/webhooks.py) and the search index's tables (search/index.py): a
+write of a PaymentIntent, charge or customer queues its id in ``search_backlog`` in the same
+transaction, and ``catch_up_search`` rewrites the queued objects' rows in one batch, before any
+search (and whenever ``SEARCH_BATCH`` ids are waiting); bulk loads write rows at once. Every
 table is created when a store is opened, so an old data dir gains a table it lacks (and, for the
 search tables, their rows: see ``_open_search_index``).
 """
@@ -35,8 +37,10 @@ from .. import search
 INDEXED = ("customer", "payment_intent", "charge", "source", "type", "currency", "status")
 # List filters read from the JSON by an expression index instead (a filter of one kind only).
 JSON_FILTERS = {"email": "json_extract(data, '$.email')"}
-# Kinds with rows in the search index, rewritten with every insert, update or delete of one.
+# Kinds with rows in the search index, rewritten after every insert, update or delete of one.
 SEARCHABLE = frozenset(search.RESOURCES)
+# Queued ids that make the next write index them (bounds the work a search may have to do first).
+SEARCH_BATCH = 256
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -122,6 +126,7 @@ class Store:
         self.lock = threading.RLock()
         self._depth = 0
         self._open_search_index()
+        self._backlog = self.execute("SELECT count(*) FROM search_backlog").fetchone()[0]
 
     def _open_search_index(self) -> None:
         """Create the search tables. When they are new in a store that already holds objects (a data
@@ -144,6 +149,30 @@ class Store:
             seen += len(rows)
             self.run(search.insert_statements([_loads(r[0]) for r in rows]))
         return seen
+
+    def defer_search(self, object_ids: list[str]) -> None:
+        """Queue objects just written for ``catch_up_search`` (call inside the write's transaction)."""
+        if not object_ids:
+            return
+        with self.lock:
+            self._conn.executemany(search.INSERT_BACKLOG, [(i,) for i in object_ids])
+            self._backlog += len(object_ids)
+            if self._backlog >= SEARCH_BATCH:
+                self.catch_up_search()
+
+    def catch_up_search(self) -> int:
+        """Rewrite the search rows of every queued object (gone: rows removed), in one transaction;
+        returns how many were queued. Searches call it first, so they see every write."""
+        with self.tx():
+            ids = [r[0] for r in self._conn.execute("SELECT object_id FROM search_backlog").fetchall()]
+            self._backlog = 0
+            if not ids:
+                return 0
+            found = self.get_many(ids)
+            self.run(search.delete_statements(*ids))
+            self.run(search.insert_statements([found[i] for i in ids if i in found]))
+            self._conn.execute("DELETE FROM search_backlog")
+            return len(ids)
 
     def run(self, statements: list[tuple[str, list[tuple]]]) -> None:
         """Run (sql, parameter rows) pairs with executemany, in order (the search index's writes)."""
@@ -196,7 +225,7 @@ class Store:
             "INSERT INTO objects(id, kind, created, " + ", ".join(INDEXED) + ", data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             self._row(obj))
         if obj["object"] in SEARCHABLE:
-            self.run(search.insert_statements([obj]))
+            self.defer_search([obj["id"]])
         return obj
 
     def insert_many(self, objs: list[dict]) -> None:
@@ -210,7 +239,7 @@ class Store:
         self.execute("UPDATE objects SET " + ", ".join(f"{c}=?" for c in INDEXED) + ", data=? WHERE id=?",
                      (*row[3:], obj["id"]))
         if obj["object"] in SEARCHABLE:
-            self.run(search.write_statements(obj))
+            self.defer_search([obj["id"]])
         return obj
 
     def delete(self, obj_id: str) -> None:
