@@ -74,8 +74,8 @@ def get_si(ctx: Ctx, si_id: str, param: str = "intent") -> dict:
 
 def new_si(ctx: Ctx, p: dict, methods: tuple[dict | None, list[str]]) -> dict:
     si_id = new_id("seti")
-    return {
-        "id": si_id, "object": "setup_intent", "application": None, "attach_to_self": p.get("attach_to_self"),
+    si = {
+        "id": si_id, "object": "setup_intent", "application": None,
         "automatic_payment_methods": methods[0], "cancellation_reason": None,
         "client_secret": f"{si_id}_secret_{secrets.token_urlsafe(24).replace('-', 'a').replace('_', 'b')}",
         "created": ctx.now, "customer": p.get("customer"), "customer_account": None,
@@ -88,6 +88,9 @@ def new_si(ctx: Ctx, p: dict, methods: tuple[dict | None, list[str]]) -> dict:
         "payment_method_types": methods[1], "single_use_mandate": None, "status": None,
         "usage": p.get("usage", "off_session"),
     }
+    if "attach_to_self" in p:  # optional and never null in Stripe's schema: present only when it was set
+        si["attach_to_self"] = p["attach_to_self"]
+    return si
 
 
 def _save(ctx: Ctx, si: dict, new: bool = False) -> None:
@@ -109,7 +112,8 @@ def _new_attempt(ctx: Ctx, si: dict, pm: dict) -> dict:
     card = pm["card"]
     attempt = {
         "id": new_id("setatt"), "object": "setup_attempt", "application": None,
-        "attach_to_self": si.get("attach_to_self"), "created": ctx.now, "customer": si.get("customer"),
+        **({"attach_to_self": si["attach_to_self"]} if "attach_to_self" in si else {}),
+        "created": ctx.now, "customer": si.get("customer"),
         "customer_account": None, "flow_directions": si.get("flow_directions"), "livemode": False,
         "on_behalf_of": None, "payment_method": pm["id"],
         "payment_method_details": {"card": {"brand": card["brand"], "checks": None, "country": card["country"],
