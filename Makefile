@@ -52,16 +52,20 @@ spec: $(SPEC_STAMP)
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-chromium:
-	@if [ -x $(CHROMIUM) ]; then \
-		echo "chromium: $(CHROMIUM) present"; \
-	elif [ "$$(id -u)" = "0" ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+# $(call apt_install,PACKAGE,WHAT): as root, apt-get install PACKAGE; otherwise say how, and fail.
+# Used by the targets below once their own check found WHAT missing.
+define apt_install
+	if [ "$$(id -u)" = "0" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(1); \
 	else \
-		echo "ERROR: $(CHROMIUM) is missing and this is not root, so it cannot be installed here."; \
-		echo "       Run: sudo apt-get update && sudo apt-get install -y chromium   (then re-run make test)"; \
+		echo "ERROR: $(2) missing and this is not root, so it cannot be installed here."; \
+		echo "       Run: sudo apt-get update && sudo apt-get install -y $(1)   (then re-run make)"; \
 		exit 1; \
 	fi
+endef
+
+chromium:
+	@if [ -x $(CHROMIUM) ]; then echo "chromium: $(CHROMIUM) present"; else $(call apt_install,chromium,$(CHROMIUM) is); fi
 
 # npm ci only when package.json or package-lock.json is newer than the stamp (npm ci empties
 # node_modules, stamp included). --ignore-scripts: no package may download a binary at install.
@@ -88,15 +92,8 @@ postgres:
 	           $$(p=$$(command -v initdb) && dirname "$$(readlink -f "$$p")"); do \
 		if [ -x "$$dir/initdb" ] && [ -x "$$dir/postgres" ]; then found="$$dir"; break; fi; \
 	done; \
-	if [ -n "$$found" ]; then \
-		echo "postgres: $$found present"; \
-	elif [ "$$(id -u)" = "0" ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
-	else \
-		echo "ERROR: the PostgreSQL server programs (initdb, postgres) are missing and this is not root."; \
-		echo "       Run: sudo apt-get update && sudo apt-get install -y postgresql   (then re-run make)"; \
-		exit 1; \
-	fi
+	if [ -n "$$found" ]; then echo "postgres: $$found present"; \
+	else $(call apt_install,postgresql,the PostgreSQL server programs (initdb and postgres) are); fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

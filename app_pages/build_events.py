@@ -23,8 +23,9 @@ client = conn.client
 # --- live feed ----------------------------------------------------------------------------------
 st.subheader("Live event feed")
 c1, c2, c3 = st.columns([2, 2, 1])
-type_pattern = c1.text_input("Type", key="events_type", placeholder="charge.*, payment_intent.succeeded, *.failed")
-object_id = c2.text_input("Object id", key="events_object", placeholder="pi_…, ch_…, re_…, du_…").strip()
+type_pattern = c1.text_input("Type", key="events_type", placeholder="e.g. charge.*, *.failed",
+                             help="An event type; * matches any part, e.g. payment_intent.* or *.failed.")
+object_id = c2.text_input("Object id", key="events_object", placeholder="e.g. pi_…, ch_…, re_…, du_…").strip()
 live = c3.toggle("Auto-refresh (3 s)", value=True, key="events_live")
 
 
@@ -113,9 +114,9 @@ elif is_sandbox and status is not None and status.endpoint_id:
             ui.show_error(exc)
     st.caption("Resending uses POST /_sandbox/events/{id}/resend (sandbox-only). On Stripe use the Dashboard or the "
                "CLI command below.")
-    st.code(webhooks.resend_command(picked["id"], status.endpoint_id), language="bash")
+    st.code(webhooks.resend_command(picked["id"], status.endpoint_id), language="bash", wrap_lines=True)
 else:
-    st.code(webhooks.resend_command(picked["id"], status.endpoint_id if status else None), language="bash")
+    st.code(webhooks.resend_command(picked["id"], status.endpoint_id if status else None), language="bash", wrap_lines=True)
     st.caption("Stripe has no resend endpoint in its public API: use the CLI (above) or the Dashboard.")
 
 # --- signature verification demo ----------------------------------------------------------------

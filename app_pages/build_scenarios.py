@@ -2,13 +2,13 @@
 
 import time
 
-import pandas as pd
 import streamlit as st
 
 from lib import ui
 from lib.config import Mode
 from lib.lab import runner, scenarios
 from lib.lab import ui_scenarios as view
+from lib.lab.tables import csv_text
 from lib.lab.ui_common import connected_page
 
 conn = connected_page("Scenario catalog", "Each row is a documented Stripe test-mode behaviour: the card to use, what Stripe "
@@ -63,13 +63,12 @@ with st.container(border=True):
         view.run_all_summary(outcomes, last["seconds"], last["mode"])
         problems = any(o.verdict != "pass" for o in outcomes)
         only = st.toggle("Only show what did not pass", value=problems, key="scen_only_problems")
-        rows = [o.row() for o in outcomes if not only or o.verdict != "pass"]
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="scen_results_table",
-                         column_config={"id": None})
+        listed = [o for o in outcomes if not only or o.verdict != "pass"]
+        if listed:
+            view.run_all_table(listed, key=f"scen_results_{'problems' if only else 'all'}")
         else:
             st.caption("Nothing to show: every scenario passed.")
-        st.download_button("Download results (CSV)", pd.DataFrame([o.row() for o in outcomes]).to_csv(index=False),
+        st.download_button("Download results (CSV)", csv_text([o.row() for o in outcomes]),
                            file_name="scenario_results.csv", mime="text/csv", key="scen_download")
 
 # --- The catalog --------------------------------------------------------------------------------
@@ -77,7 +76,9 @@ st.subheader("Catalog")
 counts = {g: len(scenarios.in_group(g)) for g in scenarios.GROUPS}
 group = st.pills("Group", scenarios.GROUPS, default=scenarios.GROUPS[0], key="scen_group",
                  format_func=lambda g: f"{g} ({counts[g]})")
-query = st.text_input("Search scenarios", key="scen_search", placeholder="card id, code, title…")
+query = st.text_input("Search scenarios", key="scen_search",
+                      placeholder="e.g. 4000 0027 6000 3184, pm_card_visa, insufficient_funds, refund",
+                      help="Finds a card number (or its last digits), a pm_card_/tok_ id, a code or words of a title.")
 if query:
     shown = scenarios.search(query)
     st.caption(f"{len(shown)} scenario(s) match “{query}” in all groups.")
@@ -86,13 +87,8 @@ else:
 
 for s in shown:
     with st.container(border=True, key=f"scen_row_{s.id}"):
-        left, middle, right = st.columns([3, 5, 1.4])
-        with left:
-            view.scenario_header(s, is_sandbox)
-        with middle:
-            view.scenario_expectation(s)
-        with right:
-            clicked = st.button("▶ Run", key=f"scen_run_{s.id}", width="stretch")
+        with st.container(horizontal=True, gap="medium", wrap=False):
+            clicked = view.scenario_row(s, is_sandbox)
         if clicked:
             with st.spinner(f"Running {s.title}…"):
                 results[s.id] = runner.run(s, env(), interactive=True)

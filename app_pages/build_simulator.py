@@ -116,7 +116,8 @@ def progress_panel() -> None:
                         else ""))
         if current.stats:
             st.dataframe([{"what": k.replace("_", " "), "count": v} for k, v in current.stats.items()
-                           if isinstance(v, int) and not isinstance(v, bool)], hide_index=True, key="sim_stats")
+                           if isinstance(v, int) and not isinstance(v, bool)], hide_index=True, key="sim_stats",
+                         width="content")
         log = current.extra.get("log")
         if log is not None and len(log):
             with st.expander(f"Last {len(log)} API requests of this run (kept out of the app's request log)"):

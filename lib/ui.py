@@ -207,3 +207,10 @@ def badge_rows(rows: list[dict[str, Any]], columns: dict[str, Callable[[Any], Ba
         width=max(110, 24 + 8 * max(len(label) for label in badges)))
         for name, badges in seen.items() if badges}
     return shown, config
+
+
+def badge_md(badge: Badge) -> str:
+    """One status as an inline Markdown badge (``:green-badge[Succeeded]``), for text that wraps:
+    timelines, captions, headings."""
+    label = badge.label.replace("[", "(").replace("]", ")")
+    return f":{badge.color}-badge[{label}]"

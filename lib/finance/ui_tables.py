@@ -4,24 +4,22 @@ statuses as coloured badges in Stripe's words; and the "Show numbers" expanders 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from lib.column_widths import fitted_width
 from lib.stripe_facts import statuses
 from lib.stripe_facts.statuses import Badge
 from lib.ui import badge_rows
 
-MAX_COLUMN_PX = 420
 # Headers a plain humanize would get wrong (Stripe's object names, abbreviations).
 HEADERS = {"auth_rate": "Authorization rate", "payment_intents": "PaymentIntents", "payment_intent": "PaymentIntent",
            "pct_of_created": "% of created", "pct_of_previous": "% of previous stage",
            "succeeded_count": "Succeeded (count)", "outcome_types": "Outcome", "share": "Share"}
 CURRENCY_COLUMNS = ("currency", "settlement_currency")  # ISO codes, shown as the Dashboard does: EUR
-NARROW_CHARS = set("iljtfrI.,:;!|' ()[]")
-WIDE_CHARS = set("mwMW@—%&")
 
 
 def readable_header(column: str) -> str:
@@ -31,23 +29,6 @@ def readable_header(column: str) -> str:
 
 def _blank_missing(values: pd.Series) -> list[Any]:
     return [None if pd.isna(v) else v for v in values.astype(object)]
-
-
-def text_px(text: str) -> float:
-    """About how wide ``text`` is in the grid's 14 px font (on the wide side: it must fit)."""
-    return sum(4.5 if ch in NARROW_CHARS else 9.5 if ch.isupper() or ch in WIDE_CHARS else 7.6 for ch in text)
-
-
-def fitted_width(header: str, values: Iterable[Any], *, pill: bool = False) -> int | None:
-    """Pixels for a column to show its longest value unclipped (the grid sizes a column by its
-    header and first rows only, so a longer value further down would be cut), with the cell's
-    padding (and a badge's). ``None`` (the grid's own size) when no value is wider than the header."""
-    texts = [", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in values
-             if isinstance(v, list) or not pd.isna(v)]
-    widest = max([0.0, *(text_px(t) for t in texts)])
-    if widest <= text_px(header):
-        return None
-    return int(min(MAX_COLUMN_PX, widest + (44 if pill else 24)))
 
 
 def show_table(df: pd.DataFrame, *, key: str, badges: dict[str, Callable[[Any], Badge]] | None = None,

@@ -3,8 +3,9 @@
 Stripe's ``GET /v1/payment_intents`` filters only by ``customer`` and ``created``; those go to the
 API. Everything else (status, amount range, currency, card brand, decline code, free text) is
 filtered here, page by page: :func:`browse` reads pages of 100 newest first (``expand[]=
-data.latest_charge`` for the brand and decline code) until it has a screenful of matches or has
-scanned ``max_scan`` objects, and returns the cursor (``starting_after``) to continue from.
+data.latest_charge`` for the brand, the decline code and the refunded/disputed amounts that make
+the Dashboard's status word) until it has a screenful of matches or has scanned ``max_scan``
+objects, and returns the cursor (``starting_after``) to continue from.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import stripe
 
 from lib.stripe_facts import currencies
+from lib.stripe_facts import statuses as shown
 from lib.stripe_facts.lifecycle import FLOW_ORDER
 
 from .eventlog import as_dict
@@ -28,6 +30,10 @@ DEFAULT_MAX_SCAN = 1000
 PI_ID_RE = re.compile(r"^pi_[A-Za-z0-9]{6,}$")
 CUSTOMER_ID_RE = re.compile(r"^cus_[A-Za-z0-9]{6,}$")
 STATUSES: tuple[str, ...] = tuple(s.value for s in FLOW_ORDER)
+# The list's status words (the Dashboard's), in the order its status filter offers them.
+PAYMENT_STATUSES: tuple[str, ...] = tuple(b.label for b in (
+    shown.SUCCEEDED, shown.PARTIALLY_REFUNDED, shown.REFUNDED, shown.DISPUTED, shown.UNCAPTURED, shown.FAILED,
+    shown.BLOCKED, shown.INCOMPLETE, shown.PROCESSING, shown.CANCELED))
 
 
 class FilterError(ValueError):
@@ -46,6 +52,7 @@ class Filters:
     brands: tuple[str, ...] = ()
     decline_code: str | None = None
     text: str = ""
+    payment_statuses: tuple[str, ...] = ()   # the Dashboard's words (PAYMENT_STATUSES), as the list shows them
 
     def api_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": PAGE_SIZE, "expand": ["data.latest_charge"]}
@@ -62,6 +69,8 @@ class Filters:
 
     def matches(self, pi: dict) -> bool:
         if self.statuses and pi.get("status") not in self.statuses:
+            return False
+        if self.payment_statuses and shown.payment_badge_of(pi).label not in self.payment_statuses:
             return False
         if self.currency and pi.get("currency") != self.currency:
             return False
@@ -85,7 +94,7 @@ class Filters:
 
 def parse_filters(*, statuses=(), amount_min: str = "", amount_max: str = "", currency: str = "",
                   customer: str = "", created_from: date | None = None, created_to: date | None = None,
-                  brands=(), decline_code: str = "", text: str = "") -> Filters:
+                  brands=(), decline_code: str = "", text: str = "", payment_statuses=()) -> Filters:
     """Validate what the user typed (raises :class:`FilterError` with a readable message)."""
     def money(value: str, label: str) -> Decimal | None:
         value = (value or "").strip().replace(",", "")
@@ -110,8 +119,11 @@ def parse_filters(*, statuses=(), amount_min: str = "", amount_max: str = "", cu
     currency = (currency or "").strip().lower()
     if currency and not re.fullmatch(r"[a-z]{3}", currency):
         raise FilterError(f"Currency must be a 3-letter ISO code such as usd (got {currency!r}).")
+    unknown = [w for w in payment_statuses if w not in PAYMENT_STATUSES]
+    if unknown:
+        raise FilterError(f"Unknown status {unknown[0]!r}: use one of {', '.join(PAYMENT_STATUSES)}.")
     return Filters(tuple(statuses), low, high, currency or None, customer or None, created_from, created_to,
-                   tuple(brands), (decline_code or "").strip() or None, (text or "").strip())
+                   tuple(brands), (decline_code or "").strip() or None, (text or "").strip(), tuple(payment_statuses))
 
 
 def _charge(pi: dict) -> dict:
@@ -139,19 +151,33 @@ def decline_code(pi: dict) -> str | None:
     return None
 
 
+def customer_id(pi: dict) -> str | None:
+    customer = pi.get("customer")
+    return customer if isinstance(customer, str) else (customer or {}).get("id")
+
+
+def card_label(pi: dict) -> str:
+    """``"visa •••• 4242"``, or "" when the payment has no card charge yet."""
+    brand, last4 = card_brand(pi), card_last4(pi)
+    return f"{brand} •••• {last4}" if brand and last4 else (brand or "")
+
+
 def row(pi: dict) -> dict[str, Any]:
-    """A flat row for the list table."""
+    """A flat row for the list table. ``status`` is the Dashboard's word for the payment (a Badge: a
+    succeeded payment refunded $10 of $25 reads Partially refunded); ``customer`` is None when the
+    payment has none (the table shows it blank)."""
     amount, cur = int(pi.get("amount") or 0), pi.get("currency") or "usd"
     return {
         "id": pi["id"],
         "created": datetime.fromtimestamp(int(pi.get("created") or 0), UTC),
         "amount": currencies.format_amount(amount, cur),
         "currency": cur.upper(),
-        "status": pi.get("status"),
+        "status": shown.payment_badge_of(pi),
+        "card": card_label(pi),
         "brand": card_brand(pi) or "",
         "last4": card_last4(pi) or "",
         "decline code": decline_code(pi) or "",
-        "customer": pi.get("customer") if isinstance(pi.get("customer"), str) else (pi.get("customer") or {}).get("id"),
+        "customer": customer_id(pi),
         "description": pi.get("description") or "",
     }
 

@@ -10,6 +10,7 @@ sandbox one request to its sandbox-only ``GET /_sandbox/events?object_id[]=…``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -179,20 +180,30 @@ def _explain(source: str | None, target: str) -> str:
     return ""
 
 
-def _activity_title(events: list[dict]) -> str:
-    """Name the object the activity is about: a refund or dispute before the charge it touches."""
+def activity_object(events: list[dict]) -> dict:
+    """The object an activity is about: a refund or dispute before the charge it touches."""
     objs = [(e.get("data") or {}).get("object") or {} for e in events]
     rank = {"refund": 0, "dispute": 1, "radar.early_fraud_warning": 2}
-    obj = min(objs, key=lambda o: rank.get(o.get("object", ""), 9)) if objs else {}
+    return min(objs, key=lambda o: rank.get(o.get("object", ""), 9)) if objs else {}
+
+
+def activity_details(obj: dict) -> str:
+    """A refund's or dispute's amount (and a dispute's reason): ``"$7.50"``, ``"$20.00, fraudulent"``."""
+    parts = []
+    if obj.get("object") in ("refund", "dispute") and isinstance(obj.get("amount"), int):
+        parts.append(currencies.format_amount(obj["amount"], obj.get("currency") or "usd"))
+    if obj.get("object") == "dispute" and obj.get("reason"):
+        parts.append(str(obj["reason"]))
+    return ", ".join(parts)
+
+
+def _activity_title(events: list[dict]) -> str:
+    obj = activity_object(events)
     kind = str(obj.get("object", "object")).replace("_", " ").replace("radar.", "")
     status = obj.get("status")
-    extra = ""
-    if obj.get("object") in ("refund", "dispute") and isinstance(obj.get("amount"), int):
-        extra = " " + currencies.format_amount(obj["amount"], obj.get("currency") or "usd")
-    if obj.get("object") == "dispute" and obj.get("reason"):
-        extra += f", {obj['reason']}"
+    extra = activity_details(obj)
     return f"{kind.capitalize()} {obj.get('id', '')}" + (f" → {status}" if status else "") + (
-        f" ({extra.strip(', ')})" if extra else "")
+        f" ({extra})" if extra else "")
 
 
 def build_timeline(events: list[dict]) -> tuple[list[TimelineEntry], list[str]]:
@@ -306,10 +317,13 @@ def accept_dispute(client: stripe.StripeClient, detail: Detail, dispute_id: str)
 
 
 def bt_row(bt: dict) -> dict[str, Any]:
+    """A balance transaction for the table: what it is, its money, its status (the raw value: the page
+    shows it as a badge) and when it becomes available."""
     cur = bt.get("currency") or "usd"
-    return {"id": bt.get("id"), "type": bt.get("type"), "category": bt.get("reporting_category"),
-            "source": bt.get("source") if isinstance(bt.get("source"), str) else (bt.get("source") or {}).get("id"),
+    available = bt.get("available_on")
+    return {"type": bt.get("type"), "category": bt.get("reporting_category"),
             "amount": currencies.format_amount(int(bt.get("amount") or 0), cur),
             "fee": currencies.format_amount(int(bt.get("fee") or 0), cur),
             "net": currencies.format_amount(int(bt.get("net") or 0), cur), "status": bt.get("status"),
+            "available on": datetime.fromtimestamp(int(available), UTC).strftime("%Y-%m-%d") if available else None,
             "description": bt.get("description") or ""}

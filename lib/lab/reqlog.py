@@ -79,6 +79,17 @@ def tail_line(e: RequestLogEntry) -> str:
             f"{req} {e.latency_ms:.0f}ms{tail}")
 
 
+def table_row(e: RequestLogEntry) -> dict[str, object]:
+    """One compact row of the request table: the query string and bodies are left to the detail view.
+    ``status`` is the raw HTTP status (None: no response), shown as a coloured badge; ``note`` says
+    what is unusual about the attempt (an idempotent replay, an SDK retry, a network error)."""
+    notes = (["replayed"] if e.idempotent_replayed else []) + ([f"retry #{e.attempt - 1}"] if e.attempt > 1 else [])
+    if e.error:
+        notes.append(e.error)
+    return {"#": e.seq, "time": e.started_at.strftime("%H:%M:%S"), "method": e.method, "path": e.path.split("?")[0],
+            "status": e.status, "ms": round(e.latency_ms), "request id": e.request_id, "note": ", ".join(notes)}
+
+
 def pretty_body(text: str) -> tuple[str, str]:
     """(language, text) for display: JSON pretty-printed, form bodies one field per line."""
     if not text:

@@ -5,16 +5,40 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from lib import ui
 from lib.config import Mode, mask_key
+from lib.stripe_facts.statuses import Badge, http_status_badge, object_status_badge
 
 from . import eventlog, webhooks
 from .ui_common import when
 
 FEED_SIZE = 50
+# A delivery's verdict (lib.lab.webhooks rows) as a badge: verified green, rejected/failed red.
+_VERDICTS = {"verified": Badge("Verified", "green"), "rejected": Badge("Rejected", "red"),
+             "failed": Badge("Failed", "red"), "pending": Badge("Pending", "blue")}
+
+
+def verdict_badge(verdict: str) -> Badge:
+    """``"verified ✓"`` → Verified (green); ``"rejected ✗"`` → Rejected (red); ``"pending…"`` → Pending."""
+    word = str(verdict).split(" ")[0].rstrip("…")
+    return _VERDICTS.get(word, Badge(str(verdict), "gray"))
+
+
+def _time(ts: Any) -> str:
+    return when(ts)[11:19]
+
+
+def _show(rows: list[dict[str, Any]], badges: dict[str, Any], columns: list[str], *, key: str,
+          widths: dict[str, Any]) -> None:
+    shown, config = ui.badge_rows(rows, badges)
+    for name, width in widths.items():
+        base = config.get(name) or st.column_config.Column(name)
+        config[name] = {**base, "width": width}
+    present = [c for c in columns if any(r.get(c) not in (None, "") for r in rows)]
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_order=present, column_config=config,
+                 placeholder="")
 
 
 def feed_events(conn: Any, type_pattern: str, object_id: str) -> list[dict]:
@@ -48,8 +72,14 @@ def feed_table(events: list[dict]) -> None:
     if not events:
         st.caption("No events match.")
         return
-    rows = [{**eventlog.event_row(e), "created": when(e.get("created"))} for e in events]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="events_feed_table")
+    rows = []
+    for e in events:
+        row = eventlog.event_row(e)
+        row["status"] = object_status_badge(row["object"], row["status"]) if row["status"] else None
+        rows.append({**row, "time": _time(e.get("created"))})
+    # What fits a 1280 px window; the event id, its request and pending webhooks are in its JSON below.
+    _show(rows, {"status": lambda badge: badge}, ["time", "type", "object id", "status"], key="events_feed_table",
+          widths={"time": 75, "status": 170})
 
 
 def endpoint_box(status: Any, conn: Any) -> None:
@@ -82,32 +112,35 @@ def deliveries_table(rows: list[dict]) -> None:
     st.caption(f"Latest delivery: {latest['type']} ({latest['event']}) → {latest['verdict']} · HTTP "
                f"{latest['http'] or '—'} · {latest['latency ms'] if latest['latency ms'] is not None else '—'} ms · "
                f"{latest['attempt']} attempt")
-    frame = pd.DataFrame([{**r, "at": when(r["at"]), "next retry": when(r["next retry"])} for r in rows])
-    st.dataframe(frame, hide_index=True, width="stretch", key="events_deliveries_table",
-                 column_config={"delivery": None})
+    shown = [{**r, "at": _time(r["at"]), "next retry": when(r["next retry"]) or None} for r in rows]
+    _show(shown, {"http": http_status_badge, "verdict": verdict_badge},
+          ["at", "type", "attempt", "http", "verdict", "latency ms", "receiver said", "next retry"],
+          key="events_deliveries_table", widths={"at": 75, "http": 70, "verdict": 95, "attempt": 75, "latency ms": 85})
 
 
 def receiver_table(rows: list[dict]) -> None:
     if not rows:
         st.caption("The endpoint has not received anything yet.")
         return
-    st.dataframe(pd.DataFrame([{**r, "at": when(r["at"])} for r in rows]), hide_index=True, width="stretch",
-                 key="events_receiver_table")
+    _show([{**r, "at": _time(r["at"])} for r in rows], {"http": http_status_badge, "verdict": verdict_badge},
+          ["at", "type", "http", "verdict", "outcome", "detail"], key="events_receiver_table",
+          widths={"at": 75, "http": 70, "verdict": 95})
 
 
 def demo_cases(cases: list[webhooks.DemoCase]) -> None:
-    cols = st.columns(len(cases))
-    for col, case in zip(cols, cases):
-        with col.container(border=True):
-            st.markdown(f"**{case.name}**")
-            st.caption(case.what)
-            if case.verified:
-                st.success(case.message, icon=":material/verified:")
-            else:
-                st.error(case.message, icon=":material/block:")
-            st.code(f"Stripe-Signature: {case.header}", language="text", wrap_lines=True)
-            if case.endpoint_status is not None or case.endpoint_said:
-                st.caption(f"The app's endpoint answered HTTP {case.endpoint_status or '—'}: {case.endpoint_said}")
+    """One row per case: what was sent on the left, what construct_event and the endpoint said on the
+    right (three narrow columns would break the error names and signatures mid-word)."""
+    for case in cases:
+        with st.container(border=True, horizontal=True, gap="medium", wrap=False):
+            st.markdown(f"**{case.name}**  \n:small[:gray[{case.what}]]", width=240)
+            with st.container():
+                if case.verified:
+                    st.success(case.message, icon=":material/verified:")
+                else:
+                    st.error(case.message, icon=":material/block:")
+                st.code(f"Stripe-Signature: {case.header}", language="text", wrap_lines=True)
+                if case.endpoint_status is not None or case.endpoint_said:
+                    st.caption(f"The app's endpoint answered HTTP {case.endpoint_status or '—'}: {case.endpoint_said}")
 
 
 def signature_steps(steps: list[tuple[str, str]], verified: tuple[bool, str]) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from .labels import (
     DECLINE_EXPLANATIONS,
@@ -96,11 +97,18 @@ class PIAction(LabelledEnum):
     EXPIRE = "expire"
 
 
+StatusT = TypeVar("StatusT")
+ActionT = TypeVar("ActionT")
+
+
 @dataclass(frozen=True)
-class Transition:
-    source: PIStatus | None
-    action: PIAction
-    target: PIStatus
+class Transition(Generic[StatusT, ActionT]):
+    """One row of a lifecycle table: from ``source`` (None: created), ``action`` leads to ``target``
+    and emits ``events``. PaymentIntents' rows are below; SetupIntents' are in setup_lifecycle.py."""
+
+    source: StatusT | None
+    action: ActionT
+    target: StatusT
     events: tuple[str, ...]
     explanation: str
 

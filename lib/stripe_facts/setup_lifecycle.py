@@ -19,9 +19,8 @@ Choices where the reference is silent [INF]:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .labels import LabelledEnum
+from .lifecycle import Transition
 
 
 class SIStatus(LabelledEnum):
@@ -45,13 +44,7 @@ class SIAction(LabelledEnum):
     CANCEL = "cancel"
 
 
-@dataclass(frozen=True)
-class SITransition:
-    source: SIStatus | None
-    action: SIAction
-    target: SIStatus
-    events: tuple[str, ...]
-    explanation: str
+SITransition = Transition[SIStatus, SIAction]  # the same row type as the PaymentIntent table's
 
 
 S, A = SIStatus, SIAction
@@ -65,7 +58,7 @@ UPDATABLE: frozenset[SIStatus] = frozenset(OPEN)
 
 
 def _rows() -> tuple[SITransition, ...]:
-    t = SITransition
+    t = Transition
     rows = [
         t(None, A.CREATE, S.REQUIRES_PAYMENT_METHOD, ("setup_intent.created",),
           "Created without a payment method: it waits for the customer's card."),

@@ -126,3 +126,48 @@ def payment_badge_of(pi: dict[str, Any], charge: dict[str, Any] | None = None) -
     return payment_badge(pi.get("status"), amount=pi.get("amount_received") or pi.get("amount"),
                          amount_refunded=charge.get("amount_refunded") or 0, disputed=bool(charge.get("disputed")),
                          failed=bool(error), blocked=outcome.get("type") == "blocked")
+
+
+# --- Charges, balance transactions, HTTP responses, any event's object -------------------------------
+PENDING = Badge("Pending", "blue")
+_CHARGE_STATUS = {"succeeded": SUCCEEDED, "pending": PENDING, "failed": FAILED}
+_BALANCE_TRANSACTION = {"pending": PENDING, "available": Badge("Available", "green")}
+
+
+def charge_badge_of(charge: dict[str, Any], *, payment_intent_status: str | None = None) -> Badge:
+    """A Charge in the Dashboard's words. An authorized charge that is not captured is Uncaptured — or
+    Canceled once its PaymentIntent is canceled (Stripe leaves ``refunded`` false and
+    ``amount_captured`` 0 on a released authorization, so only the PaymentIntent tells). Refunds
+    count against the captured amount (a partial capture does not move ``amount_refunded``)."""
+    status = str(charge.get("status") or "")
+    if status != "succeeded":
+        return _or_plain(_CHARGE_STATUS, status)
+    if charge.get("disputed"):
+        return DISPUTED
+    if not charge.get("captured"):
+        return CANCELED if payment_intent_status == "canceled" else UNCAPTURED
+    refunded = int(charge.get("amount_refunded") or 0)
+    captured = int(charge.get("amount_captured") or charge.get("amount") or 0)
+    if refunded and refunded >= captured:
+        return REFUNDED
+    return PARTIALLY_REFUNDED if refunded else SUCCEEDED
+
+
+def balance_transaction_badge(status: str | None) -> Badge:
+    return _or_plain(_BALANCE_TRANSACTION, status)
+
+
+def http_status_badge(status: int | str | None) -> Badge:
+    """An HTTP status code coloured by class: 2xx green, 3xx blue, 4xx orange, 5xx red; no response red."""
+    if status in (None, "", "—"):
+        return Badge("No response", "red")
+    code = int(status)
+    color = {2: "green", 3: "blue", 4: "orange", 5: "red"}.get(code // 100, "gray")
+    return Badge(str(code), color)
+
+
+def object_status_badge(object_type: str | None, status: str | None) -> Badge:
+    """The status of any object an event describes (``data.object.object`` and its ``status``)."""
+    table = {"payment_intent": _PI_STATUS, "charge": _CHARGE_STATUS, "refund": _REFUND,
+             "dispute": _DISPUTE}.get(str(object_type or ""), {})
+    return _or_plain(table, status)

@@ -24,6 +24,11 @@ def pay() -> str:
     return pi.id
 
 
+def words(column) -> set[str]:
+    """A badge column's words (each cell is a one-item list)."""
+    return {w for cell in column for w in cell}
+
+
 def wait_for(at, predicate, timeout=15):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -44,11 +49,17 @@ def test_feed_endpoint_and_verified_deliveries():
     feed = at.dataframe[0].value
     assert pi_id in set(feed["object id"])
     assert "payment_intent.succeeded" in set(feed["type"])
+    feed = feed[feed["object id"] == pi_id]
+    mine = {t: list(v) for t, v in zip(feed["type"], feed["status"]) if t.startswith("payment_intent.")}
+    # The object's status when the event happened, in the Dashboard's words.
+    assert mine["payment_intent.succeeded"] == ["Succeeded"]
+    assert mine["payment_intent.created"] == ["Requires confirmation"]
     deliveries = at.dataframe[1].value
-    assert set(deliveries["verdict"]) == {"verified ✓"} and set(deliveries["http"]) == {200}
+    assert words(deliveries["verdict"]) == {"Verified"} and words(deliveries["http"]) == {"200"}
+    assert "#1f7a3a" in str(at.dataframe[1].proto.columns)  # 2xx and verified: green (lib.ui.BADGE_HEX)
     assert "payment_intent.succeeded" in set(deliveries["type"])
     receiver = at.dataframe[2].value
-    assert "verified ✓" in set(receiver["verdict"])
+    assert "Verified" in words(receiver["verdict"])
     assert "sandbox-only" in rendered_text(at)
 
 
@@ -77,7 +88,8 @@ def test_signature_demo_and_step_by_step():
     assert "signed_payload" in text and "HMAC-SHA256" in text and "Stripe-Signature: t=" in text
     at.run()  # the endpoint's own log (rendered above the demo) now shows the rejected demo deliveries
     receiver = at.dataframe[-1].value
-    assert (receiver["verdict"] == "rejected ✗").sum() == 2
+    assert sum(list(v) == ["Rejected"] for v in receiver["verdict"]) == 2
+    assert sum(list(h) == ["400"] for h in receiver["http"]) == 2
     assert any("timestamp too old" in d for d in receiver["detail"])
 
 

@@ -36,7 +36,9 @@ def test_run_one_decline_shows_actual_beside_expected():
     assert row["expected (Stripe docs)"] == row["actual"] == "insufficient_funds" and row.name == "✓"
     text = rendered_text(at)
     assert "charge.failed" in text and "payment_intent.payment_failed" in text
-    assert "POST /v1/payment_intents" in text  # the request slice
+    requests = next(d.value for d in at.dataframe if d.key and d.key.startswith("scen_out_decline-insufficient-funds"))
+    assert ("POST", "/v1/payment_intents") in set(zip(requests["method"], requests["path"]))  # the request slice
+    assert ["402"] in [list(s) for s in requests["status"]]  # the decline, as an HTTP status badge
 
 
 def test_3ds_run_pauses_for_the_customer_then_answers():
@@ -64,6 +66,13 @@ def test_run_all_on_the_sandbox_has_zero_mismatches():
     assert metrics["Pass"] == metrics["Scenarios"]
     assert any("Zero mismatches" in s for s in texts(at.success))
     assert "scenarios/s" in " ".join(texts(at.caption))
+    # Every result is listed, 25 a page, the verdict as a badge.
+    table = at.dataframe[0].value
+    assert len(table) == 25 and {tuple(r) for r in table["result"]} == {("Pass",)}
+    assert "1–25 of 229 · page 1 of 10" in texts(at.caption)
+    at.button(key="scen_results_all_page_next").click().run()
+    assert "26–50 of 229 · page 2 of 10" in texts(at.caption)
+    assert list(at.dataframe[0].value["scenario"]) != list(table["scenario"])
 
 
 def test_search_spans_groups():
@@ -71,3 +80,15 @@ def test_search_spans_groups():
     at.text_input(key="scen_search").set_value("winning_evidence").run()
     keys = {b.key for b in at.button if b.key and b.key.startswith("scen_run_")} - {"scen_run_all_button"}
     assert keys == {"scen_run_dispute-won", "scen_run_dispute-inquiry-won"}
+
+
+def test_search_finds_a_card_by_its_number():
+    """Learn offers 4000 0027 6000 3184 (TEST_MODE.md: Always authenticate, pm_card_authenticationRequired)."""
+    at = open_page(PAGE)
+    for query in ("3184", "4000 0027 6000 3184"):
+        at.text_input(key="scen_search").set_value(query).run()
+        keys = {b.key for b in at.button if b.key and b.key.startswith("scen_run_")} - {"scen_run_all_button"}
+        assert keys == {"scen_run_3ds-always-authenticate", "scen_run_3ds-off-session-required",
+                        "scen_run_3ds-error-on-requires-action", "scen_run_legacy-charge-3ds-card",
+                        "scen_run_off-session-authentication-required"}, query
+        assert f"5 scenario(s) match “{query}” in all groups." in texts(at.caption)

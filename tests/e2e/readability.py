@@ -1,10 +1,23 @@
-"""Readability checks for a rendered page: no clipped text, no "None"/"nan" in tables.
+"""Readability checks for any page state in the browser: no clipped text, no table wider than its
+box or cell wider than its column, no "None" shown in a table. One module for every e2e test.
 
-Clipped text: an element whose *own* text (its direct text nodes) runs past the edge of a box
-that hides overflow (``overflow: hidden/clip``) or ends it with an ellipsis — the element itself
-or one of its ancestors —, a text field (a selectbox's choice) whose value is wider than the field,
-and a dataframe cell or header wider than its column. Charts (SVG) are
-skipped; hidden elements (collapsed expanders, closed popovers) have no size and are skipped too.
+:func:`assert_readable` fails the test with every offender it finds:
+
+(a) **Clipped text** — an element whose *own* text (a non-empty text node that is its direct child)
+    is wider than its box while the box hides what overflows: computed ``overflow-x`` ``hidden`` or
+    ``clip``, or ``text-overflow: ellipsis`` (``scrollWidth > clientWidth + 1``). The box is the
+    element itself or a wrapper up to two levels up that holds nothing else. A text field (a
+    selectbox shows its choice in one) whose value is wider than the field counts too. The main
+    document and every same-origin iframe are searched. Invisible elements are skipped, and so are
+    Streamlit's own off-screen / accessibility nodes (the data grid's hidden ``<table>``, visually
+    hidden labels), which a person never sees.
+(b) **A table wider than its box** — an ``st.dataframe`` whose grid scrolls sideways
+    (``.dvn-scroller``, the grid's scroll area, is wider inside than out): its last columns are
+    hidden until someone scrolls.
+(c) **A cell or header wider than its column** — st.dataframe draws on a canvas, so each cell is
+    read from the grid's own props and measured in the grid's font (``grid_problems``).
+(d) **"None" in a table** — a cell of an ``st.dataframe`` or ``st.table`` that reads ``None``,
+    ``nan`` or ``NaT`` (the grid's accessible ``<table>``, and the canvas cells as drawn).
 """
 
 from __future__ import annotations
@@ -13,38 +26,67 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-# Streamlit's visually hidden helpers (screen-reader text) are meant to be clipped.
+EMPTY_WORDS = ("None", "nan", "NaT")
+
 _FIND_CLIPPED = """() => {
-  const clipped = [];
-  const hides = s => ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY)
-                     || s.textOverflow === 'ellipsis';
-  for (const el of document.querySelectorAll('[data-testid="stApp"] *')) {
-    if (el.closest('svg, canvas, [data-testid="stDataFrameResizable"] table, .sr-only')) continue;
-    const own = [...el.childNodes].filter(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-    if (!own.length) continue;
-    const range = document.createRange();
-    range.setStartBefore(own[0]); range.setEndAfter(own[own.length - 1]);
-    const text = range.getBoundingClientRect();
-    if (text.width < 1 || text.height < 1) continue;
-    const style = getComputedStyle(el);
-    if (style.visibility === 'hidden' || style.opacity === '0') continue;
-    // the element and up to five ancestors: the box that clips is rarely further out
-    let box = el;
-    for (let depth = 0; box && depth < 6; depth++, box = box.parentElement) {
-      const s = getComputedStyle(box);
-      if (!hides(s)) continue;
-      const r = box.getBoundingClientRect();
-      if (r.width < 2 || r.height < 2) break;  // a visually hidden helper, not a text box
-      const overX = text.right > r.right + 1 || text.left < r.left - 1 || box.scrollWidth > box.clientWidth + 1;
-      const overY = (['hidden', 'clip'].includes(s.overflowY) && (text.bottom > r.bottom + 1));
-      const ellipsis = s.textOverflow === 'ellipsis' && box.scrollWidth > box.clientWidth + 1;
-      if ((overX && (['hidden', 'clip'].includes(s.overflowX) || ellipsis)) || overY) {
-        clipped.push({text: el.textContent.trim().slice(0, 80), tag: el.tagName,
-                      testid: (el.closest('[data-testid]') || {}).dataset?.testid || '',
-                      box: [Math.round(r.width), Math.round(r.height)],
-                      need: [Math.round(text.width), Math.round(text.height)]});
-        break;
+  const offenders = [];
+  const cssPath = (el) => {
+    const parts = [];
+    for (let node = el; node && node.nodeType === 1 && node.tagName !== 'BODY'; node = node.parentElement) {
+      let part = node.tagName.toLowerCase();
+      const testid = node.getAttribute('data-testid');
+      const key = [...node.classList].find(c => c.startsWith('st-key-'));
+      if (testid) part += `[data-testid="${testid}"]`;
+      if (key) part += '.' + key;
+      if (!testid && !key && node.parentElement) {
+        const same = [...node.parentElement.children].filter(c => c.tagName === node.tagName);
+        if (same.length > 1) part += `:nth-of-type(${same.indexOf(node) + 1})`;
       }
+      parts.unshift(part);
+      if (testid && parts.length > 4) break;
+    }
+    return parts.join(' > ');
+  };
+  // Nodes a person cannot see: hidden, zero-sized, visually-hidden (clip / 1px boxes), aria-hidden,
+  // or Streamlit's grid accessibility layer (the canvas shows those cells).
+  const unseen = (el, win) => {
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      const cs = win.getComputedStyle(node);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || cs.opacity === '0') return true;
+      if (node.getAttribute('aria-hidden') === 'true') return true;
+      if (cs.clip && cs.clip !== 'auto') return true;
+      if (cs.clipPath && cs.clipPath.startsWith('inset(50%')) return true;
+      const r = node.getBoundingClientRect();
+      if (r.width <= 1 || r.height <= 1) return true;
+      if (r.right < 0 || r.left < -1000) return true;
+      if (node.getAttribute('data-testid') === 'stDataFrame' && el.closest('table')) return true;
+    }
+    return false;
+  };
+  const docs = [[document, 'page']];
+  for (const frame of document.querySelectorAll('iframe')) {
+    try { if (frame.contentDocument && frame.contentDocument.body) docs.push([frame.contentDocument, 'iframe ' + (frame.title || frame.src)]); }
+    catch (e) { /* cross-origin: not ours to inspect */ }
+  }
+  for (const [doc, where] of docs) {
+    const win = doc.defaultView;
+    const hides = (node) => {
+      const cs = win.getComputedStyle(node);
+      return cs.overflowX === 'hidden' || cs.overflowX === 'clip' || cs.textOverflow === 'ellipsis';
+    };
+    const overflows = (node) => node.scrollWidth > node.clientWidth + 1;
+    for (const el of doc.body.querySelectorAll('*')) {
+      const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+      if (!own) continue;
+      // The text's own box, or a wrapper that holds nothing but it (a label's <p> in a clipping <div>).
+      let box = null;
+      for (let node = el, depth = 0; node && depth < 3; node = node.parentElement, depth++) {
+        if (node !== el && (node.children.length !== 1 || [...node.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))) break;
+        if (hides(node) && overflows(node)) { box = node; break; }
+      }
+      if (!box || unseen(el, win)) continue;
+      offenders.push({where, text: own.slice(0, 80), path: cssPath(box),
+                      overflow: `${box.scrollWidth}px in ${box.clientWidth}px`});
     }
   }
   // a text field (a selectbox shows its choice in one) cuts its value without any overflow style
@@ -53,13 +95,33 @@ _FIND_CLIPPED = """() => {
     const r = input.getBoundingClientRect();
     if (r.width < 2 || r.height < 2) continue;
     if (input.scrollWidth > input.clientWidth + 1) {
-      clipped.push({text: input.value.slice(0, 80), tag: 'INPUT',
-                    testid: (input.closest('[data-testid]') || {}).dataset?.testid || '',
-                    box: [input.clientWidth, input.clientHeight], need: [input.scrollWidth, input.clientHeight]});
+      offenders.push({where: 'page', text: input.value.slice(0, 80), path: cssPath(input),
+                      overflow: `${input.scrollWidth}px in ${input.clientWidth}px`});
     }
   }
-  return clipped;
+  return offenders;
 }"""
+
+_FIND_EMPTY_WORDS = """(words) => {
+  const found = [];
+  document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]').forEach((table, index) => {
+    const key = [...(table.closest('[class*="st-key-"]')?.classList || [])].find(c => c.startsWith('st-key-')) || '';
+    table.querySelectorAll('td, [role="gridcell"]').forEach(cell => {
+      const text = (cell.innerText || cell.textContent || '').trim();
+      if (words.includes(text)) found.push({table: `${table.getAttribute('data-testid')} #${index} ${key}`, text});
+    });
+  });
+  return found;
+}"""
+
+
+_FIND_WIDE_TABLES = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].flatMap((table, index) => {
+  const scroller = table.querySelector('.dvn-scroller');
+  if (!scroller || scroller.scrollWidth <= scroller.clientWidth + 1) return [];
+  const key = [...(table.closest('[class*="st-key-"]')?.classList || [])].find(c => c.startsWith('st-key-')) || '';
+  return [{table: `stDataFrame #${index} ${key}`, overflow: `${scroller.scrollWidth}px in ${scroller.clientWidth}px`}];
+})"""
+
 
 # st.dataframe draws its cells on a canvas, so the DOM does not hold what a person sees. The grid's
 # own props do: read each cell as the grid draws it (a missing value is drawn as the element's
@@ -122,6 +184,8 @@ def grid_problems(page: Page) -> tuple[list[str], list[str]]:
         grid = grids.nth(i)
         if not grid.is_visible():  # e.g. in a collapsed expander: nobody sees it
             continue
+        if grid.locator(".stDataFrameGlideDataEditor, canvas").count() == 0:
+            continue  # not a drawn grid (a hand-made page's plain table): the DOM checks cover it
         canvas = grid.locator('canvas[data-testid="data-grid-canvas"]')
         for _ in range(3):  # the grid mounts its canvas a moment after it comes into view
             grid.evaluate("g => g.scrollIntoView({block: 'center'})")
@@ -138,22 +202,43 @@ def grid_problems(page: Page) -> tuple[list[str], list[str]]:
     return words, clipped
 
 
-def clipped_text(page: Page) -> list[dict]:
-    """Every element whose own text is clipped (see the module docstring)."""
+def wide_tables(page: Page) -> list[dict[str, str]]:
+    """Every dataframe whose columns do not fit its width (it scrolls sideways)."""
+    return page.evaluate(_FIND_WIDE_TABLES)
+
+
+def clipped_text(page: Page) -> list[dict[str, str]]:
+    """Every element whose own text is cut off by its box (see the module docstring)."""
     return page.evaluate(_FIND_CLIPPED)
 
 
-def assert_readable(page: Page) -> None:
-    """Fail on clipped text (DOM boxes, dataframe cells and headers) or on "None"/"nan" cells."""
-    problems = []
-    clipped = clipped_text(page)
-    if clipped:
-        problems.append("clipped text:\n" + "\n".join(f"  {c['text']!r} <{c['tag']}> in {c['testid']} "
-                                                      f"(box {c['box']}, text {c['need']})" for c in clipped[:20]))
+def empty_words_in_tables(page: Page) -> list[dict[str, str]]:
+    """Every table cell that shows "None", "nan" or "NaT" instead of being blank."""
+    return page.evaluate(_FIND_EMPTY_WORDS, list(EMPTY_WORDS))
+
+
+# Everything drawn: no loading placeholder, every grid one can see on its canvas (a grid in a closed
+# expander is drawn only when opened).
+_DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]') &&
+  [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+    .every(t => !t.checkVisibility() || t.querySelector('.dvn-scroller, table'))"""
+
+
+def assert_readable(page: Page, state: str = "", *, timeout_ms: int = 15_000) -> None:
+    """Fail with every clipped text, every table wider than its box and every "None"-like table cell on
+    the page, once everything on it is drawn (no loading placeholders, every grid on its canvas)."""
+    page.wait_for_function(_DRAWN, timeout=timeout_ms)
+    clipped, wide, empty = clipped_text(page), wide_tables(page), empty_words_in_tables(page)
     words, cells = grid_problems(page)
-    if cells:
-        problems.append("clipped table cells:\n" + "\n".join(f"  {c}" for c in cells[:20]))
+    if not clipped and not wide and not empty and not words and not cells:
+        return
+    size = page.viewport_size or {}
+    lines = [f"Not readable at {size.get('width')}x{size.get('height')}" + (f" ({state})" if state else "")
+             + f" on {page.url}:"]
+    lines += [f"  clipped: {c['text']!r} ({c['overflow']}) at {c['path']} [{c['where']}]" for c in clipped]
+    lines += [f"  table wider than its box: {w['table']} ({w['overflow']})" for w in wide]
+    lines += [f"  {e['text']!r} shown in {e['table']}" for e in empty]
+    lines += [f"  clipped table cell: {c}" for c in cells[:20]]
     if words:
-        problems.append(f"{len(words)} table cells read {sorted(set(words))} instead of blank")
-    if problems:
-        pytest.fail(f"not readable at {page.viewport_size}:\n" + "\n".join(problems))
+        lines.append(f"  {len(words)} drawn table cells read {sorted(set(words))} instead of blank")
+    pytest.fail("\n".join(lines))

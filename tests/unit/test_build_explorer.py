@@ -69,3 +69,19 @@ def test_timeline_groups_events_by_request():
     assert "Declined" in entries[1].explanation
     assert entries[2].title == "requires_payment_method → succeeded"
     assert entries[3].request == "r4" and entries[3].title == "Refund re_1 → succeeded"
+
+
+def test_rows_say_the_dashboards_word_and_leave_empty_customers_blank():
+    partly = {"id": "pi_1", "amount": 2500, "amount_received": 2500, "currency": "usd", "status": "succeeded",
+              "customer": None, "latest_charge": {"amount": 2500, "amount_refunded": 1000, "captured": True,
+                                                  "payment_method_details": {"card": {"brand": "visa",
+                                                                                      "last4": "4242"}}}}
+    row = explorer.row(partly)
+    assert row["status"].label == "Partially refunded" and row["customer"] is None
+    assert row["card"] == "visa •••• 4242"
+    disputed = {**partly, "customer": {"id": "cus_ABCDEFGH"}, "latest_charge": {"disputed": True}}
+    assert explorer.row(disputed)["status"].label == "Disputed" and explorer.row(disputed)["customer"] == "cus_ABCDEFGH"
+    f = explorer.parse_filters(payment_statuses=["Partially refunded"])
+    assert f.matches(partly) and not f.matches(disputed)
+    with pytest.raises(explorer.FilterError, match="Unknown status"):
+        explorer.parse_filters(payment_statuses=["partially_refunded"])

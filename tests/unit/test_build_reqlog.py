@@ -55,3 +55,12 @@ def test_summary():
     stats = reqlog.summary(_log().entries())
     assert stats == {"requests": 4, "errors": 2, "p50 ms": 8.7, "p95 ms": 3000.0}
     assert reqlog.summary([])["requests"] == 0
+
+
+def test_table_rows_are_compact_and_keep_the_raw_status():
+    first, _, replay, timeout = _log().entries()
+    assert reqlog.table_row(first) == {"#": 1, "time": "03:04:05", "method": "POST", "path": "/v1/payment_intents",
+                                       "status": 402, "ms": 12, "request id": "req_1", "note": ""}
+    assert reqlog.table_row(replay)["note"] == "replayed, retry #1"
+    assert reqlog.table_row(timeout)["status"] is None and reqlog.table_row(timeout)["note"] == "timed out"
+    assert reqlog.table_row(_log().entries()[1])["path"] == "/v1/events"  # the query string is in the detail

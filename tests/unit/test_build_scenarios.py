@@ -134,3 +134,31 @@ def test_expected_text_and_step_description():
 def test_by_id_raises_for_unknown():
     with pytest.raises(KeyError):
         scenarios.by_id("no-such-scenario")
+
+
+# TEST_MODE.md §3 "Always authenticate": 4000002760003184 is pm_card_authenticationRequired (and
+# tok_authenticationRequired); the catalog's scenarios with that card, written out by hand.
+ALWAYS_AUTHENTICATE = {"3ds-always-authenticate", "3ds-off-session-required", "3ds-error-on-requires-action",
+                       "legacy-charge-3ds-card", "off-session-authentication-required"}
+
+
+@pytest.mark.parametrize("query", ["3184", "0003184", "4000 0027 6000 3184", "4000-0027-6000-3184",
+                                   " 4000002760003184 "])
+def test_search_finds_scenarios_by_card_number(query):
+    assert {s.id for s in scenarios.search(query)} == ALWAYS_AUTHENTICATE
+
+
+def test_search_by_pm_card_id_token_and_text():
+    assert ALWAYS_AUTHENTICATE <= {s.id for s in scenarios.search("pm_card_authenticationRequired")}
+    assert "legacy-charge-3ds-card" in {s.id for s in scenarios.search("tok_authenticationRequired")}
+    # A scenario that sends a raw number (Mastercard 2-series, TEST_MODE.md §1.2), typed as printed.
+    assert "brand-2223003122003222" in {s.id for s in scenarios.search("2223 0031 2200 3222")}
+    assert {s.id for s in scenarios.search("Winning_Evidence")} == {"dispute-won", "dispute-inquiry-won"}
+    assert scenarios.search("   ") == [] and scenarios.search("no such scenario anywhere") == []
+
+
+def test_card_numbers_resolve_pm_ids_tokens_and_raw_numbers():
+    by_id = {s.id: s for s in scenarios.catalog()}
+    assert scenarios.card_numbers(by_id["3ds-always-authenticate"]) == ("4000002760003184",)
+    assert scenarios.card_numbers(by_id["legacy-charge-3ds-card"]) == ("4000002760003184",)
+    assert scenarios.card_numbers(by_id["brand-visa"]) == ("4242424242424242",)

@@ -48,3 +48,47 @@ def test_order_statuses_and_unknown_values_never_show_snake_case():
     assert st.pi_status_badge("requires_confirmation").label == "Requires confirmation"
     assert st.refund_badge("something_new").label == "Something new"
     assert st.order_badge(None).label == "—"
+
+
+# Charges as the Dashboard lists them; amounts in cents, written out by hand.
+@pytest.mark.parametrize(("charge", "pi_status", "label", "color"), [
+    ({"status": "succeeded", "captured": True, "amount": 2500, "amount_captured": 2500}, None, "Succeeded", "green"),
+    ({"status": "succeeded", "captured": True, "amount": 2500, "amount_captured": 2500, "amount_refunded": 1000},
+     None, "Partially refunded", "gray"),
+    ({"status": "succeeded", "captured": True, "amount": 2500, "amount_captured": 2500, "amount_refunded": 2500},
+     None, "Refunded", "gray"),
+    # $20 captured of a $30 authorization, then $20 refunded: fully refunded (the $10 released is no refund).
+    ({"status": "succeeded", "captured": True, "amount": 3000, "amount_captured": 2000, "amount_refunded": 2000},
+     None, "Refunded", "gray"),
+    ({"status": "succeeded", "captured": True, "amount": 2500, "amount_captured": 2500, "disputed": True},
+     None, "Disputed", "orange"),
+    ({"status": "succeeded", "captured": False, "amount": 2500, "amount_captured": 0}, "requires_capture",
+     "Uncaptured", "blue"),
+    ({"status": "succeeded", "captured": False, "amount": 2500, "amount_captured": 0}, "canceled", "Canceled", "gray"),
+    ({"status": "failed", "captured": False, "amount": 2500}, None, "Failed", "red"),
+    ({"status": "pending", "captured": True, "amount": 2500}, None, "Pending", "blue"),
+])
+def test_charge_badges(charge, pi_status, label, color):
+    badge = st.charge_badge_of(charge, payment_intent_status=pi_status)
+    assert (badge.label, badge.color) == (label, color)
+
+
+@pytest.mark.parametrize(("code", "label", "color"), [
+    (200, "200", "green"), (201, "201", "green"), (302, "302", "blue"), (400, "400", "orange"),
+    (402, "402", "orange"), (429, "429", "orange"), (500, "500", "red"), (503, "503", "red"),
+    (None, "No response", "red"),
+])
+def test_http_statuses_are_coloured_by_class(code, label, color):
+    badge = st.http_status_badge(code)
+    assert (badge.label, badge.color) == (label, color)
+
+
+def test_event_objects_and_balance_transactions():
+    assert st.object_status_badge("payment_intent", "requires_capture").label == "Uncaptured"
+    assert st.object_status_badge("charge", "failed") == st.Badge("Failed", "red")
+    assert st.object_status_badge("refund", "pending") == st.Badge("Pending", "blue")
+    assert st.object_status_badge("dispute", "needs_response") == st.Badge("Needs response", "orange")
+    assert st.object_status_badge("customer", None).label == "—"
+    assert st.object_status_badge("payout", "in_transit") == st.Badge("In transit", "gray")
+    assert st.balance_transaction_badge("available") == st.Badge("Available", "green")
+    assert st.balance_transaction_badge("pending") == st.Badge("Pending", "blue")

@@ -12,8 +12,8 @@ Inside, lower modules never import higher ones:
 The outside (the runner, the Scenario catalog page, tests) uses what this face names.
 """
 
-from .catalog import by_id, catalog, in_group, search
+from .catalog import by_id, card_numbers, catalog, in_group, search
 from .model import DEFAULT_AMOUNT, DEFAULT_CURRENCY, FACTS, GROUPS, RETURN_URL, Scenario, Step, pay, step
 
 __all__ = ["DEFAULT_AMOUNT", "DEFAULT_CURRENCY", "FACTS", "GROUPS", "RETURN_URL", "Scenario", "Step", "by_id",
-           "catalog", "in_group", "pay", "search", "step"]
+           "card_numbers", "catalog", "in_group", "pay", "search", "step"]

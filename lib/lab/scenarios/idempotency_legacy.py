@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from .model import (
-    DECLINED,
-    REFUNDED,
-    SUCCEEDED,
-    Scenario,
-    pay,
-    step,
-)
+from .model import DECLINED, REFUNDED, SUCCEEDED, VISA, Scenario, pay, step
 
 
 def idempotency() -> list[Scenario]:
     g = "Idempotency"
-    visa = "pm_card_visa"
     return [
-        Scenario("idempotent-replay", g, "Same key, same parameters", visa,
+        Scenario("idempotent-replay", g, "Same key, same parameters", VISA,
                  "The stored response is replayed (Idempotent-Replayed: true, same PaymentIntent); no new "
                  "PaymentIntent and no new events.",
-                 (pay(visa, idempotent=True), step("replay")),
+                 (pay(VISA, idempotent=True), step("replay")),
                  {"status": "succeeded", "replayed": True, "same_object": True, "events": SUCCEEDED},
                  source="7.1", events_exact=True),
-        Scenario("idempotent-different-params", g, "Same key, different parameters", visa,
+        Scenario("idempotent-different-params", g, "Same key, different parameters", VISA,
                  "400 idempotency_error (no code): keys can only be reused with the same parameters.",
-                 (pay(visa, idempotent=True), step("replay", amount=3000)),
+                 (pay(VISA, idempotent=True), step("replay", amount=3000)),
                  {"error_type": "idempotency_error", "http_status": 400, "code": None}, source="7.1"),
         Scenario("idempotent-replay-decline", g, "Replay a declined request", "pm_card_visa_chargeDeclined",
                  "Errors are stored too: the same 402 card_declined is replayed, with no second attempt.",

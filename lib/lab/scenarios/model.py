@@ -80,6 +80,7 @@ SAVED = (*SETUP_CREATED, "payment_method.attached", "setup_intent.succeeded")
 SETUP_NEEDS_ACTION = (*SETUP_CREATED, "setup_intent.requires_action")
 
 DEFAULT_AMOUNT = 2000
+VISA = "pm_card_visa"  # the card most scenarios pay with
 DEFAULT_CURRENCY = "usd"
 # Stands for "a return_url": the runner sends Env.return_url (the app's own return page when it runs).
 RETURN_URL = "http://localhost:8501/return"

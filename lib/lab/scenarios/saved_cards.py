@@ -17,6 +17,7 @@ from .model import (
     SETUP_CREATED,
     SETUP_NEEDS_ACTION,
     SUCCEEDED,
+    VISA,
     Scenario,
     authenticate,
     pay,
@@ -108,39 +109,38 @@ def saved_cards() -> list[Scenario]:
 
 def automatic_payment_methods() -> list[Scenario]:
     g = "Automatic payment methods"
-    visa = "pm_card_visa"
     return [
-        Scenario("apm-return-url-required", g, "The classic create-and-confirm, without a return_url", visa,
+        Scenario("apm-return-url-required", g, "The classic create-and-confirm, without a return_url", VISA,
                  "Since API 2023-08-16 automatic_payment_methods are on when payment_method_types is not given, so "
                  "create(amount, currency, payment_method, confirm=true) with no return_url is refused: 400 "
                  "invalid_request_error with Stripe's \"A `return_url` must be specified…\" message. No payment "
                  "is attempted.",
-                 (pay(visa, omit=("return_url",)),),
+                 (pay(VISA, omit=("return_url",)),),
                  {"status": None, "http_status": 400, "error_type": INVALID, "message": RETURN_URL_REQUIRED,
                   "no_events": ("charge.succeeded", "charge.failed")}, source="2.1"),
-        Scenario("apm-with-return-url", g, "Way out 1: send a return_url", visa,
+        Scenario("apm-with-return-url", g, "Way out 1: send a return_url", VISA,
                  "The same payment with a return_url succeeds; the PaymentIntent shows automatic_payment_methods "
                  "enabled.",
-                 (pay(visa),), {"status": "succeeded", "automatic_payment_methods": True, "events": SUCCEEDED},
+                 (pay(VISA),), {"status": "succeeded", "automatic_payment_methods": True, "events": SUCCEEDED},
                  source="2.1"),
-        Scenario("apm-allow-redirects-never", g, "Way out 2: allow_redirects=never", visa,
+        Scenario("apm-allow-redirects-never", g, "Way out 2: allow_redirects=never", VISA,
                  "automatic_payment_methods[allow_redirects]=never filters out redirect-based methods, and the "
                  "return_url is no longer needed: the payment succeeds without one.",
-                 (pay(visa, extra={"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}),),
+                 (pay(VISA, extra={"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}),),
                  {"status": "succeeded", "automatic_payment_methods": True, "events": SUCCEEDED}, source="2.1"),
-        Scenario("apm-card-only", g, "Way out 3: payment_method_types=[card]", visa,
+        Scenario("apm-card-only", g, "Way out 3: payment_method_types=[card]", VISA,
                  "Giving payment_method_types turns automatic payment methods off "
                  "(automatic_payment_methods: null): a card-only PaymentIntent confirms without a return_url.",
-                 (pay(visa, payment_method_types=["card"]),),
+                 (pay(VISA, payment_method_types=["card"]),),
                  {"status": "succeeded", "automatic_payment_methods": None, "events": SUCCEEDED}, source="2.1"),
-        Scenario("apm-off-session", g, "Off-session payments need no return_url", visa,
+        Scenario("apm-off-session", g, "Off-session payments need no return_url", VISA,
                  "off_session=true lifts the return_url requirement: the customer is not there to be redirected.",
-                 (step("customer", attach=visa), pay("@pm", customer=True, off_session=True)),
+                 (step("customer", attach=VISA), pay("@pm", customer=True, off_session=True)),
                  {"status": "succeeded", "automatic_payment_methods": True, "events": SUCCEEDED}, source="2.1"),
-        Scenario("apm-setup-return-url-required", g, "Saving a card needs a return_url too", visa,
+        Scenario("apm-setup-return-url-required", g, "Saving a card needs a return_url too", VISA,
                  "Confirming a SetupIntent with automatic payment methods on and no return_url is refused with a "
                  "400 invalid_request_error; nothing is saved.",
-                 (step("customer"), setup(visa, customer=True, omit=("return_url",))),
+                 (step("customer"), setup(VISA, customer=True, omit=("return_url",))),
                  {"http_status": 400, "error_type": INVALID, "no_events": ("payment_method.attached",)},
                  source="2.1", note="The SetupIntent message is not quoted in the reference; only the status is "
                  "checked."),

@@ -14,10 +14,10 @@ from lib.stripe_facts.cards import Decline
 
 from .. import params as fp
 from ..engine import Ctx, private
-from ..errors import CardError, InvalidRequest, NotFound
+from ..errors import CardError, InvalidRequest
 from ..ids import body_of, new_id
 from . import ledger
-from .listing import list_response, render, sub_list
+from .listing import fetch, list_response, render, sub_list
 from .payment_methods import card_of, from_magic_id
 
 AUTH_REQUIRED = Decline("authentication_required", "authentication_required", None,
@@ -124,10 +124,7 @@ def card_error(d: Decline, **extra) -> CardError:
 
 
 def get_charge(ctx: Ctx, charge_id: str, param: str = "id") -> dict:
-    ch = ctx.store.get(charge_id, "charge")
-    if ch is None:
-        raise NotFound("charge", charge_id, param)
-    return ch
+    return fetch(ctx, "charge", charge_id, param)
 
 
 def render_refunds(ctx: Ctx, out: dict) -> None:

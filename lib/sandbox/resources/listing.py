@@ -1,4 +1,5 @@
-"""Rendering, ``expand[]`` and Stripe's list envelope with cursor pagination.
+"""Fetching one object (404 when missing), rendering, ``expand[]`` and Stripe's list envelope with cursor
+pagination.
 
 Lists are newest first; ``limit`` 1..100 (default 10); ``starting_after`` / ``ending_before`` are
 mutually exclusive cursors; ``created`` takes an integer or gt/gte/lt/lte bounds. Every page is one
@@ -10,10 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Ctx, private
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, NotFound
 from ..params import LIST_PARAMS, Validator, validate
 
 MAX_EXPAND_DEPTH = 4
+
+
+def fetch(ctx: Ctx, kind: str, obj_id: str, param: str = "id") -> dict:
+    """The stored ``kind`` object ``obj_id``; Stripe's 404 ``resource_missing`` on ``param`` if none."""
+    obj = ctx.store.get(obj_id, kind)
+    if obj is None:
+        raise NotFound(kind, obj_id, param)
+    return obj
 
 
 def render(ctx: Ctx, obj: dict, expand: list[str] | None = None) -> dict:

@@ -25,13 +25,13 @@ from lib.stripe_facts.lifecycle import (
 
 from .. import params as fp
 from ..engine import Ctx, private
-from ..errors import InvalidRequest, NotFound, StripeError, unexpected_state
+from ..errors import InvalidRequest, StripeError, unexpected_state
 from ..ids import new_id
 from . import automatic_payment_methods as apm
-from . import charges, payment_methods
+from . import charges, intents, payment_methods
 from . import three_d_secure as tds
 from .customers import get_customer
-from .listing import list_response, render
+from .listing import fetch, list_response, render
 
 CONFIRM = {
     "payment_method": fp.string(255), "return_url": fp.string(2048), "off_session": fp.boolean,
@@ -56,10 +56,7 @@ CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned
 
 
 def get_pi(ctx: Ctx, pi_id: str, param: str = "intent") -> dict:
-    pi = ctx.store.get(pi_id, "payment_intent")
-    if pi is None:
-        raise NotFound("payment_intent", pi_id, param)
-    return pi
+    return fetch(ctx, "payment_intent", pi_id, param)
 
 
 def _check_amount(amount: int, currency: str) -> None:
@@ -220,45 +217,22 @@ def authenticate(ctx: Ctx, pi: dict, success: bool) -> dict:
 
 
 # --- endpoints ---------------------------------------------------------------------------------
-def _publishable_guard(ctx: Ctx, pi: dict, p: dict) -> None:
-    if ctx.publishable and p.get("client_secret") != pi["client_secret"]:
-        raise InvalidRequest("The client_secret provided does not match the client_secret associated with the "
-                             "PaymentIntent.", param="client_secret")
-
-
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, CREATE, required=("amount", "currency"))
     _check_amount(p["amount"], p["currency"])
-    for flag in ("return_url", "off_session", "error_on_requires_action"):
-        if flag in p and not p.get("confirm"):
-            raise InvalidRequest(f"You can only pass `{flag}` when `confirm=true`.", param=flag)
-    if p.get("customer"):
-        get_customer(ctx, p["customer"], "customer")
-    methods = apm.settings(ctx, p)
-    if p.get("confirm"):
-        apm.check_confirm({"automatic_payment_methods": methods[0]}, p, "Payment Intent")
-    pi = new_pi(ctx, p, methods)
-    pm = payment_methods.given(ctx, p)
-    if pm is not None:
-        pi["payment_method"] = pm["id"]
-    tds.requested(p, pi)
-    move(ctx, pi, PIAction.CREATE_WITH_PM if pm else PIAction.CREATE)
-    if p.get("confirm"):
-        confirm(ctx, pi, {**p, "payment_method": pm["id"] if pm else None, "payment_method_data": None})
+    pi = intents.create(ctx, p, "Payment Intent", new_pi, move, (PIAction.CREATE, PIAction.CREATE_WITH_PM), confirm,
+                        confirm_only=("return_url", "off_session", "error_on_requires_action"))
     return render(ctx, pi, p.get("expand"))
 
 
 def retrieve(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
-    pi = get_pi(ctx, pid)
-    _publishable_guard(ctx, pi, p)
-    return render(ctx, pi, p.get("expand"))
+    return render(ctx, intents.readable(ctx, get_pi(ctx, pid), p), p.get("expand"))
 
 
 def confirm_endpoint(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, CONFIRM)
-    pi = get_pi(ctx, pid)
-    _publishable_guard(ctx, pi, p)
+    pi = intents.readable(ctx, get_pi(ctx, pid), p)
     confirm(ctx, pi, p)
     return render(ctx, pi, p.get("expand"))
 

@@ -37,13 +37,13 @@ from lib.stripe_facts.setup_lifecycle import (
 
 from .. import params as fp
 from ..engine import Ctx, private
-from ..errors import InvalidRequest, NotFound
+from ..errors import InvalidRequest
 from ..ids import new_id
 from . import automatic_payment_methods as apm
-from . import charges, payment_methods
+from . import charges, intents, payment_methods
 from . import three_d_secure as tds
 from .customers import get_customer
-from .listing import list_response, render
+from .listing import fetch, list_response, render
 
 CONFIRM = {
     "payment_method": fp.string(255), "payment_method_data": fp.hash_any, "return_url": fp.string(2048),
@@ -66,10 +66,7 @@ AUTH_FAILURE = {"code": "setup_intent_authentication_failure",
 
 
 def get_si(ctx: Ctx, si_id: str, param: str = "intent") -> dict:
-    si = ctx.store.get(si_id, "setup_intent")
-    if si is None:
-        raise NotFound("setup_intent", si_id, param)
-    return si
+    return fetch(ctx, "setup_intent", si_id, param)
 
 
 def new_si(ctx: Ctx, p: dict, methods: tuple[dict | None, list[str]]) -> dict:
@@ -201,44 +198,9 @@ def authenticate(ctx: Ctx, si: dict, success: bool) -> dict:
 
 
 # --- endpoints ---------------------------------------------------------------------------------
-def _publishable_guard(ctx: Ctx, si: dict, p: dict) -> None:
-    if ctx.publishable and p.get("client_secret") != si["client_secret"]:
-        raise InvalidRequest("The client_secret provided does not match the client_secret associated with the "
-                             "SetupIntent.", param="client_secret")
-
-
 def create(ctx: Ctx, params: dict) -> dict:
     p = fp.validate(params, CREATE)
-    if "return_url" in p and not p.get("confirm"):
-        raise InvalidRequest("You can only pass `return_url` when `confirm=true`.", param="return_url")
-    if p.get("customer"):
-        get_customer(ctx, p["customer"], "customer")
-    methods = apm.settings(ctx, p)
-    if p.get("confirm"):
-        apm.check_confirm({"automatic_payment_methods": methods[0]}, p, "Setup Intent")
-    si = new_si(ctx, p, methods)
-    pm = payment_methods.given(ctx, p)
-    if pm is not None:
-        si["payment_method"] = pm["id"]
-    tds.requested(p, si)
-    move(ctx, si, SIAction.CREATE_WITH_PM if pm else SIAction.CREATE)
-    if p.get("confirm"):
-        confirm(ctx, si, {**p, "payment_method": pm["id"] if pm else None, "payment_method_data": None})
-    return render(ctx, si, p.get("expand"))
-
-
-def retrieve(ctx: Ctx, params: dict, sid: str) -> dict:
-    p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
-    si = get_si(ctx, sid)
-    _publishable_guard(ctx, si, p)
-    return render(ctx, si, p.get("expand"))
-
-
-def confirm_endpoint(ctx: Ctx, params: dict, sid: str) -> dict:
-    p = fp.validate(params, CONFIRM)
-    si = get_si(ctx, sid)
-    _publishable_guard(ctx, si, p)
-    confirm(ctx, si, p)
+    si = intents.create(ctx, p, "Setup Intent", new_si, move, (SIAction.CREATE, SIAction.CREATE_WITH_PM), confirm)
     return render(ctx, si, p.get("expand"))
 
 
@@ -265,6 +227,18 @@ def update(ctx: Ctx, params: dict, sid: str) -> dict:
             si[key] = value if value != "" else None
     si["last_setup_error"] = None
     _save(ctx, si)
+    return render(ctx, si, p.get("expand"))
+
+
+def retrieve(ctx: Ctx, params: dict, sid: str) -> dict:
+    p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
+    return render(ctx, intents.readable(ctx, get_si(ctx, sid), p), p.get("expand"))
+
+
+def confirm_endpoint(ctx: Ctx, params: dict, sid: str) -> dict:
+    p = fp.validate(params, CONFIRM)
+    si = intents.readable(ctx, get_si(ctx, sid), p)
+    confirm(ctx, si, p)
     return render(ctx, si, p.get("expand"))
 
 
