@@ -214,3 +214,34 @@ def badge_md(badge: Badge) -> str:
     timelines, captions, headings."""
     label = badge.label.replace("[", "(").replace("]", ")")
     return f":{badge.color}-badge[{label}]"
+
+
+def _md_cell(value: Any, code: bool) -> str:
+    text = "" if value is None else str(value).replace("\n", " ").replace("|", "\\|")
+    if code and text:
+        return "`" + text.replace("`", "'") + "`"
+    return text
+
+
+def markdown_table(rows: list[dict[str, Any]], *, code: tuple[str, ...] = (),
+                   badges: dict[str, Callable[[Any], Badge]] | None = None,
+                   headers: dict[str, str] | None = None) -> None:
+    """Rows as a Markdown table, for tables with sentences in them (what a field means, why an
+    event came): its cells wrap, where a dataframe would cut a sentence at the column's edge or
+    grow wider than the page. ``code`` columns are shown as code (ids, field names), ``badges``
+    columns as coloured status badges in Stripe's words; empty cells stay blank."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = {c: (headers or {}).get(c, c.replace("_", " ").capitalize()) for c in columns}
+    lines = ["| " + " | ".join(names[c] for c in columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            if badges and c in badges and value not in (None, ""):
+                cells.append(badge_md(badges[c](value)))
+            else:
+                cells.append(_md_cell(value, c in code))
+        lines.append("| " + " | ".join(cells) + " |")
+    st.markdown("\n".join(lines))

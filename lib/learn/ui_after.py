@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from lib import ui_pages
+from lib import ui, ui_pages
 from lib.learn import amounts, snippets, testcards
 from lib.learn import ui_state as S
 from lib.learn.flow import DATABASE, PROCESSOR, SERVER
@@ -14,6 +14,7 @@ from lib.learn.outcome import challenge_url
 from lib.shop import MerchantDB, WebhookServer, get_db, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import DisputeStatus, RefundStatus
+from lib.stripe_facts.statuses import refund_badge
 
 DISPUTE_CARD_GROUP = "dispute"
 
@@ -83,9 +84,11 @@ def _refunds(conn: Any, db: MerchantDB, order: dict[str, Any]) -> None:
             st.json(last.response or {}, expanded=1)
     rows = db.refunds(order["id"])
     if rows:
-        st.dataframe([{"refund": r["id"], "amount": format_amount(r["amount"], c), "status": r["status"],
-                       "meaning": RefundStatus(r["status"]).explanation if r["status"] in RefundStatus._value2member_map_
-                       else "", "failure reason": r["failure_reason"] or ""} for r in rows], hide_index=True, width="stretch")
+        ui.markdown_table([{"refund": r["id"], "amount": format_amount(r["amount"], c), "status": r["status"],
+                            "meaning": RefundStatus(r["status"]).explanation
+                            if r["status"] in RefundStatus._value2member_map_ else "",
+                            "failure reason": r["failure_reason"] or ""} for r in rows],
+                          code=("refund",), badges={"status": refund_badge})
     if any(r["status"] == "failed" for r in rows):
         st.warning("A refund **failed** later (the card was closed): the money came back to your balance and the "
                    "webhook put a note for your staff in the outbox — contact the customer.")

@@ -108,8 +108,9 @@ def timeline_panel(h: History) -> None:
         return
     if h.path:
         st.caption("Path: " + " → ".join(pi_status_badge(p).label for p in h.path))
-    rows, config = ui.badge_rows([r.as_row() for r in h.rows], {"status after": pi_status_badge})
-    st.dataframe(rows, column_config=config, hide_index=True, width="stretch")
+    # A Markdown table: the "meaning" sentences wrap instead of being cut or widening the page.
+    ui.markdown_table([r.as_row() for r in h.rows], code=("event", "object"),
+                      badges={"status after": pi_status_badge})
 
 
 def database_panel(db: MerchantDB) -> None:
@@ -133,32 +134,58 @@ def _orders_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
     if not orders:
         st.caption("No orders yet: the first one is written when you press Pay (step 3).")
         return
-    rows, config = ui.badge_rows([{**{k: o[k] for k in ("id", "status", "payment_intent", "paid_via", "card")},
+    # The columns that fit the page at 1280 px; how the newest order was paid and fulfilled is said below.
+    disputed = any(o["dispute_status"] for o in orders)
+    rows, config = ui.badge_rows([{"order": o["id"], "status": o["status"],
                                    "amount": format_amount(o["amount"], o["currency"]),
                                    "refunded": format_amount(o["amount_refunded"], o["currency"]),
-                                   "dispute": o["dispute_status"], "fulfilled": bool(o["fulfilled_at"])}
+                                   **({"dispute": o["dispute_status"]} if disputed else {}),
+                                   "PaymentIntent": o["payment_intent"], "card": o["card"]}
                                   for o in orders], {"status": order_badge, "dispute": dispute_badge})
-    st.dataframe(rows, column_config=config, hide_index=True, width="stretch")
+    st.dataframe(rows, column_config=config, hide_index=True, width="stretch", placeholder="")
+    newest = orders[0]
+    how = {"api_response": "the API's answer", "webhook": "a webhook"}.get(newest["paid_via"] or "",
+                                                                          newest["paid_via"] or "")
+    st.caption(f"`{newest['id']}`: " + (f"paid, learned from {how}" if newest["paid_at"] else "not paid")
+               + (f" · fulfilled at {time.strftime('%H:%M:%S', time.localtime(newest['fulfilled_at']))}"
+                  if newest["fulfilled_at"] else " · not fulfilled"))
+
+
+def attempts_table(db: MerchantDB, order_id: str) -> None:
+    """The order's payment attempts, one per Pay or retry, with the idempotency key each one sent."""
+    rows = [{"#": a["n"], "at": time.strftime("%H:%M:%S", time.localtime(a["created"])), "request": a["request"],
+             "outcome": a["outcome"], "payment method": a["payment_method"], "idempotency key": a["idempotency_key"]}
+            for a in db.attempts(order_id)]
+    if rows:
+        ui.markdown_table(rows, code=("payment method", "idempotency key"))
+    else:
+        st.caption(NOTHING_YET)
 
 
 def _attempts_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
     if not order:
         st.caption(NOTHING_YET)
         return
-    st.dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")
+    attempts_table(db, order["id"])
 
 
 def _outbox_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
     if not order:
         st.caption(NOTHING_YET)
         return
-    st.dataframe([{k: m[k] for k in ("id", "kind", "subject", "status")} for m in db.outbox(order["id"])],
-                 hide_index=True, width="stretch")
+    rows = [{k: m[k] for k in ("id", "kind", "subject", "status")} for m in db.outbox(order["id"])]
+    if rows:
+        ui.markdown_table(rows, code=("id",))
+    else:
+        st.caption(NOTHING_YET)
 
 
 def _fulfilments_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
-    st.dataframe([{k: f[k] for k in ("order_id", "event_id", "detail")} for f in db.fulfilments(6)],
-                 hide_index=True, width="stretch")
+    rows = [{"order": f["order_id"], "event": f["event_id"], "detail": f["detail"]} for f in db.fulfilments(6)]
+    if rows:
+        ui.markdown_table(rows, code=("order", "event"))
+    else:
+        st.caption("No order fulfilled yet.")
 
 
 def _processed_events_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
@@ -172,8 +199,11 @@ def _processed_events_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
 
 def _webhook_log_tab(db: MerchantDB, order: dict[str, Any] | None) -> None:
     pi_id = (order or {}).get("payment_intent")
-    st.dataframe(_log_rows(db.webhook_log(pi_id, limit=30) if pi_id else db.webhook_log(limit=10)),
-                 hide_index=True, width="stretch")
+    rows = _log_rows(db.webhook_log(pi_id, limit=30) if pi_id else db.webhook_log(limit=10))
+    if rows:
+        ui.markdown_table(rows, code=("type", "event"))
+    else:
+        st.caption("No webhook received yet.")
 
 
 NOTHING_YET = "Nothing for this order yet."

@@ -8,11 +8,13 @@ from typing import Any
 
 import streamlit as st
 
+from lib import ui
 from lib.config import mask_key
 from lib.learn import snippets, ui_return_url
 from lib.learn import ui_state as S
 from lib.learn.key_fields import ERROR_FIELDS, PAYMENT_INTENT_FIELDS, key_fields
 from lib.learn.outcome import ADVICE, Outcome, classify
+from lib.learn.ui_panels import attempts_table
 from lib.shop import MerchantDB, payments
 from lib.stripe_facts.currencies import format_amount
 from lib.stripe_facts.lifecycle import PIStatus
@@ -56,14 +58,14 @@ def step4(conn: Any, db: MerchantDB) -> None:
     st.markdown("**Response** — the fields that matter" +
                 (" (a 402 is a normal answer: the bank said no)" if call.status == 402 else ""))
     rows = key_fields(response, ERROR_FIELDS if "error" in response else PAYMENT_INTENT_FIELDS)
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+    if rows:  # wrapping cells: a field's name, its value and why it matters fit the column at any width
+        ui.markdown_table(rows, code=("field", "value"))
     with st.expander(f"The whole response ({len(response.get('error', response))} fields)"):
         st.json(response, expanded=1)
     ui_return_url.expander(conn)
     with st.expander("Your database: the order row and its attempts"):
         st.json(order, expanded=True)
-        st.dataframe(db.attempts(order["id"]), hide_index=True, width="stretch")
+        attempts_table(db, order["id"])
     if st.button("Next: what did the processor decide? →", key="learn_to5", type="primary"):
         S.go(5)
         st.rerun()

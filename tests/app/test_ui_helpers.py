@@ -98,3 +98,21 @@ def test_show_error_escapes_dollar_signs_so_amounts_are_not_latex():
 
     at = run(script)
     assert "at least \\$0.50 and at most \\$999,999.99" in at.error[0].value
+
+
+def test_markdown_table_wraps_sentences_shows_badges_and_keeps_cells_apart():
+    """A hand-written table: a pipe inside a value must not start a new cell, an empty value is
+    blank (never "None"), a status is a badge in Stripe's words, ids are code."""
+    def script():
+        from lib import ui
+        from lib.stripe_facts.statuses import refund_badge
+
+        ui.markdown_table([{"refund": "re_1", "status": "succeeded", "meaning": "Sent back | to the card",
+                            "failure_reason": None}], code=("refund",), badges={"status": refund_badge})
+
+    at = run(script)
+    assert not at.exception
+    [table] = at.markdown
+    lines = table.value.split("\n")
+    assert lines[0] == "| Refund | Status | Meaning | Failure reason |"
+    assert lines[2] == "| `re_1` | :green-badge[Succeeded] | Sent back \\| to the card |  |"

@@ -102,13 +102,28 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# The two window sizes every audience's main path is walked at (issue: readable at 1280 and 1920 px).
+VIEWPORTS = {"1280": {"width": 1280, "height": 800}, "1920": {"width": 1920, "height": 1080}}
+
+
+def _new_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
+    """A fresh page at 1280 x 800 (the smaller of the two sizes)."""
+    yield from _new_page(browser, VIEWPORTS["1280"])
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page_at_each_size(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """A fresh page at each of the two window sizes a person is likely to use (the test runs at both):
+    the audiences' main paths (test_learn, test_build, test_finance) walk with it."""
+    yield from _new_page(browser, VIEWPORTS[request.param])
 
 
 def wait_for_page(page: Page, title: str) -> None:

@@ -11,15 +11,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from lib.lab.scenarios import catalog
-from tests.e2e.conftest import PAGE_TIMEOUT_MS, assert_no_exception, save_screenshot, wait_for_page
+from tests.e2e.conftest import assert_no_exception, save_screenshot, wait_for_page
 from tests.e2e.readability import assert_readable
 
 RUN_ALL_TIMEOUT_MS = 120_000
 EXPECT_TIMEOUT_MS = 15_000   # Playwright's default is 5 s; a busy machine draws a big page slower
-VIEWPORTS = {"1280": {"width": 1280, "height": 800}, "1920": {"width": 1920, "height": 1080}}
 
 
 @pytest.fixture(autouse=True)
@@ -29,14 +28,10 @@ def patient_expect() -> Iterator[None]:
     expect.set_options(timeout=5_000)
 
 
-@pytest.fixture(params=list(VIEWPORTS))
-def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    """A fresh page at each of the two window sizes a person is likely to use."""
-    context = browser.new_context(viewport=VIEWPORTS[request.param])
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
+@pytest.fixture
+def page(page_at_each_size: Page) -> Page:
+    """Every test here walks at 1280 and at 1920 px."""
+    return page_at_each_size
 
 
 def shot(page: Page, name: str, *, max_height: int = 2600, from_top: bool = False) -> None:

@@ -14,11 +14,17 @@ from playwright.sync_api import Page, expect
 
 from lib.stripe_facts.currencies import format_amount
 
-from .conftest import PROJECT_ROOT, assert_no_exception, save_screenshot, streamlit_server, wait_for_page
+from .conftest import (
+    PROJECT_ROOT,
+    VIEWPORTS,
+    assert_no_exception,
+    save_screenshot,
+    streamlit_server,
+    wait_for_page,
+)
 from .readability import assert_readable
 
 SYNC_TIMEOUT_MS = 120_000
-VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 1920, "height": 1080}]
 MAX_SHOT_HEIGHT = 12_000
 RERUN_TIMEOUT_MS = 60_000  # the whole dashboard reruns on each change; two shared cores make it slow
 
@@ -60,7 +66,7 @@ def metric_value(page: Page, label: str) -> str:
 
 def whole_page_screenshot(page: Page, name: str) -> None:
     """A screenshot of the whole page: Streamlit scrolls inside stMain, so grow the viewport to fit."""
-    size = page.viewport_size or VIEWPORTS[0]
+    size = page.viewport_size or VIEWPORTS['1280']
     height = page.evaluate("""() => { const main = document.querySelector('[data-testid="stMain"]');
         main.scrollTo(0, 0); return main.scrollHeight; }""")
     page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), MAX_SHOT_HEIGHT)})
@@ -80,10 +86,9 @@ def open_every_expander(page: Page) -> None:
 
 
 @pytest.mark.timeout(300)  # two full reads of a long page, on a shared machine
-@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}px")
-def test_seed_sync_and_read_the_dashboard(page: Page, seeded_app: tuple[str, Path], viewport: dict):
+def test_seed_sync_and_read_the_dashboard(page_at_each_size: Page, seeded_app: tuple[str, Path]):
     url, sandbox_db = seeded_app
-    page.set_viewport_size(viewport)
+    page, viewport = page_at_each_size, page_at_each_size.viewport_size
     page.goto(url)
     wait_for_page(page, "Payment walkthrough")
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Finance dashboard").click(timeout=RERUN_TIMEOUT_MS)

@@ -17,7 +17,14 @@ import stripe
 from playwright.sync_api import FrameLocator, Page, expect
 
 from lib.shop import MerchantDB
-from tests.e2e.conftest import assert_no_exception, save_screenshot, streamlit_server, wait_for_page
+from tests.e2e.conftest import (
+    VIEWPORTS,
+    assert_no_exception,
+    save_screenshot,
+    streamlit_server,
+    wait_for_page,
+)
+from tests.e2e.readability import assert_readable
 
 TITLE = "Payment walkthrough"
 MAX_SHOT_HEIGHT = 4200
@@ -56,15 +63,23 @@ def open_learn(page: Page, url: str) -> FrameLocator:
     return card_form(page)
 
 
+@pytest.fixture
+def page(page_at_each_size: Page) -> Page:
+    """Every test here walks at 1280 and at 1920 px."""
+    return page_at_each_size
+
+
 def shot(page: Page, name: str) -> None:
-    """A screenshot of the whole page (Streamlit scrolls inside stMain, so grow the viewport to fit)."""
+    """Check the state is readable (no clipped text, no "None" in tables), then take a screenshot of
+    the whole page (Streamlit scrolls inside stMain, so grow the viewport to fit)."""
     settle(page)
-    size = page.viewport_size or {"width": 1400, "height": 1000}
+    assert_readable(page, name)
+    size = page.viewport_size or VIEWPORTS["1280"]
     height = page.evaluate("""() => { const main = document.querySelector('[data-testid=stMain]');
         main.scrollTo(0, 0); return main.scrollHeight; }""")
     page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), MAX_SHOT_HEIGHT)})
     page.wait_for_timeout(400)
-    save_screenshot(page, name)
+    save_screenshot(page, f"{name}_{size['width']}")
     page.set_viewport_size(size)
     page.wait_for_timeout(200)
 
@@ -77,6 +92,9 @@ def click(page: Page, name: str) -> None:
 
 def pick(page: Page, label: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True)).first.click()
+    # Typed, as a person would: the open list draws only the options that fit the window (800 px tall
+    # at 1280), so one further down is not there to click until the list is filtered.
+    page.keyboard.type(option)
     page.get_by_role("option", name=option, exact=True).click()
     settle(page)
 
