@@ -80,8 +80,9 @@ def state_panel(h: History) -> None:
     """The side column's diagram: the path taken and the next possible moves (the full graph is
     on demand below the flow diagram, where it has the page's width)."""
     st.markdown("##### The PaymentIntent's state")
-    # Left to right: the next moves stack down the narrow column instead of fanning out across it.
-    st.graphviz_chart(graphviz_dot(h.current, h.path, focus=True, rankdir="LR"), width="stretch")
+    # Top to bottom: the path reads down the narrow column, so the chart keeps a legible scale
+    # (left to right, three states and their next moves were shrunk to ~7 px text to fit the width).
+    st.graphviz_chart(graphviz_dot(h.current, h.path, focus=True, rankdir="TB"), width="stretch")
     if h.pi is None:
         st.caption("A PaymentIntent starts here. Pay to see yours move; dashed arrows are the next possible moves.")
         return

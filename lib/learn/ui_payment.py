@@ -8,7 +8,6 @@ from typing import Any
 
 import streamlit as st
 
-from lib import ui
 from lib.config import mask_key
 from lib.learn import snippets, ui_return_url
 from lib.learn import ui_state as S
@@ -58,8 +57,8 @@ def step4(conn: Any, db: MerchantDB) -> None:
     st.markdown("**Response** — the fields that matter" +
                 (" (a 402 is a normal answer: the bank said no)" if call.status == 402 else ""))
     rows = key_fields(response, ERROR_FIELDS if "error" in response else PAYMENT_INTENT_FIELDS)
-    if rows:  # wrapping cells: a field's name, its value and why it matters fit the column at any width
-        ui.markdown_table(rows, code=("field", "value"))
+    if rows:  # one line each that wraps: a table's third column was squeezed to a word per line here
+        st.markdown("\n".join(f"- `{r['field']}` = `{r['value']}` — {r['why it matters']}" for r in rows))
     with st.expander(f"The whole response ({len(response.get('error', response))} fields)"):
         st.json(response, expanded=1)
     ui_return_url.expander(conn)
