@@ -36,6 +36,11 @@ def render_dashboard() -> None:
         st.error(readable_error(exc))
         return
     render_sync_bar(path, status, show_problems=last is None)
+    fresh = status.get("freshness") or {}
+    if fresh.get("stale"):
+        synced = f"{fresh['synced_up_to']:%d %b %Y, %H:%M} UTC" if fresh["synced_up_to"] else "nothing yet"
+        st.warning(f"Data is older than the account's newest payment (synced up to {synced}; newest "
+                   f"{fresh['account_newest']:%d %b %Y, %H:%M} UTC). Run **Sync now**.")
     if not options.get("ready"):
         st.info("No finance data yet. Click **Sync now** to pull PaymentIntents, charges, refunds, disputes, "
                 "balance transactions and customers into the local database "

@@ -76,11 +76,14 @@ def export_bytes(path: str, filters: tuple, fmt: str) -> bytes:
 def _options_and_status(db: Reader) -> tuple[dict, dict]:
     options = m.filter_options(db)
     options["ready"] = m.has_data(db)
-    return options, m.sync_status(db)
+    status = m.sync_status(db)
+    status["freshness"] = m.data_freshness(db, m.account_newest(db))
+    return options, status
 
 
 def read_meta(path: Path) -> tuple[dict, dict]:
-    """The filter options (with ``ready``: is there data) and the sync status. Reading a file
+    """The filter options (with ``ready``: is there data) and the sync status (with ``freshness``,
+    see :func:`lib.finance.metrics.data_freshness`). Reading a file
     that does not exist yet does not create it."""
     if not path.exists():
         return {"ready": False}, {}

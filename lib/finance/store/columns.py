@@ -2,7 +2,8 @@
 its DDL, a batch of API objects as an Arrow table), the accessors that read a field out of an API
 object, and the derived charge fields (``decline_code``, ``pay_status``).
 
-Engine-neutral: the DDL uses types DuckDB and Postgres share; nothing here opens a database.
+Engine-neutral: :meth:`Table.ddl` writes the types for DuckDB or Postgres (they differ only in
+``DOUBLE``); nothing here opens a database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from typing import Any
 import pyarrow as pa
 
 Obj = Mapping[str, Any]
+
+# The key under which the sync puts the account an object belongs to (objects without it belong to
+# the embedded default account, stored as DEFAULT_ACCOUNT). Every warehouse table has an ``account``
+# column; rows are keyed by (account, id).
+ACCOUNT_KEY = "_account"
+DEFAULT_ACCOUNT = ""
+# Column types that are spelled differently in Postgres.
+_POSTGRES_TYPES = {"DOUBLE": "DOUBLE PRECISION"}
 
 
 @dataclass(frozen=True)
@@ -32,16 +41,20 @@ class Table:
     name: str
     object: str  # Stripe's ``object`` value
     columns: tuple[Column, ...]
+    key: tuple[str, ...] = ("account", "id")
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ddl(self) -> str:
-        cols = ",\n  ".join(
-            f"{c.name} {c.sql_type}{' PRIMARY KEY' if c.name == 'id' else ''}" for c in self.columns
-        )
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
+    def ddl(self, dialect: str = "duckdb") -> str:
+        """``CREATE TABLE IF NOT EXISTS`` in ``dialect`` ('duckdb' or 'postgres'), primary key :attr:`key`."""
+        types = _POSTGRES_TYPES if dialect == "postgres" else {}
+        cols = [f"{c.name} {types.get(c.sql_type, c.sql_type)}"
+                + (f" NOT NULL DEFAULT '{DEFAULT_ACCOUNT}'" if c.name == "account" else "") for c in self.columns]
+        cols.append(f"PRIMARY KEY ({', '.join(self.key)})")
+        body = ",\n  ".join(cols)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"
 
     def to_arrow(self, objects: Iterable[Obj], synced_at: int) -> pa.Table:
         rows = list(objects)
@@ -81,6 +94,11 @@ def dig(obj: Any, *path: str) -> Any:
     return cur
 
 
+def account_of(obj: Obj) -> str:
+    """The account an object was synced from (:data:`ACCOUNT_KEY`), else :data:`DEFAULT_ACCOUNT`."""
+    return str(obj.get(ACCOUNT_KEY) or DEFAULT_ACCOUNT)
+
+
 def ref_id(value: Any) -> str | None:
     """An expandable field's id whether it came back expanded (a dict) or as a string."""
     if value is None:
@@ -108,7 +126,7 @@ def charge_pay_status(charge: Obj) -> str:
     ``failed``, ``pending``, ``disputed``, ``refunded`` (fully), ``partially_refunded``,
     ``uncaptured`` (authorized only) or ``succeeded``. ``canceled`` (uncaptured and the
     PaymentIntent canceled) is set when the rollups are rebuilt, once the PaymentIntent is
-    known (:data:`lib.finance.store.rollups.FIX_CANCELED_SQL`)."""
+    known (:func:`lib.finance.store.rollups.canceled_charges`)."""
     status = charge.get("status")
     if status == "failed":
         return "failed"

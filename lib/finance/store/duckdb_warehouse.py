@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib.finance.store.columns import Obj, Table
+from lib.finance.store.columns import Obj, Table, account_of
 from lib.finance.store.rollups import rebuild_rollups, rollups_exist
 from lib.finance.store.schema import TABLES, ensure_schema
 from lib.finance.store.warehouse import WarehouseError
@@ -26,9 +27,10 @@ from lib.finance.store.warehouse import WarehouseError
 
 def insert_objects(con: duckdb.DuckDBPyConnection, table: str | Table, objects: Iterable[Obj],
                    synced_at: int = 0) -> int:
-    """Upsert API objects (dicts) into their table by id. Returns the number of distinct ids."""
+    """Upsert API objects (dicts) into their table by (account, id). Returns the number of distinct
+    keys."""
     spec = TABLES[table] if isinstance(table, str) else table
-    dedup = {o["id"]: o for o in objects if o.get("id")}
+    dedup = {(account_of(o), o["id"]): o for o in objects if o.get("id")}
     if not dedup:
         return 0
     con.register("_fin_insert", spec.to_arrow(dedup.values(), synced_at))
@@ -43,6 +45,7 @@ class DuckDBWarehouse:
     """:class:`~lib.finance.store.warehouse.Warehouse` over one DuckDB connection."""
 
     Error = duckdb.Error  # what a query may raise
+    dialect = "duckdb"  # the SQL the read methods take: DuckDB's, with ? placeholders
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -53,7 +56,9 @@ class DuckDBWarehouse:
         return self.con.execute(sql, list(params)).df()
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        return self.con.execute(sql, list(params)).fetchone()
+        # fetchall, not fetchone: DuckDB 2 refuses register() while a result is not fully fetched
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0] if rows else None
 
     def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, list(params))
@@ -68,7 +73,7 @@ class DuckDBWarehouse:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
 
     def count_rows(self, table: str) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
     def load_state(self) -> dict[str, dict[str, Any]]:
         return {r["resource"]: r for r in self.records("SELECT * FROM sync_state")}
@@ -94,6 +99,9 @@ class DuckDBWarehouse:
             self.con.execute("ROLLBACK")
             raise
 
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(sql, list(params))
+
     def upsert(self, table: Table, objects: Iterable[Obj], synced_at: int) -> int:
         return insert_objects(self.con, table, objects, synced_at)
 
@@ -117,11 +125,12 @@ class DuckDBWarehouse:
         self.con.execute(f"INSERT INTO sync_runs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                          [run_id, *values.values()])
 
-    def rebuild_rollups(self) -> None:
-        rebuild_rollups(self.con)
+    def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+                        written_since: datetime | None = None) -> set[date] | None:
+        return rebuild_rollups(self, days, accounts, written_since=written_since)
 
     def rollups_exist(self) -> bool:
-        return rollups_exist(self.con)
+        return rollups_exist(self)
 
     def close(self) -> None:
         self.con.close()

@@ -1,6 +1,8 @@
 """The finance warehouse schema: one table per synced Stripe resource, plus the sync's own
 ``sync_state`` (checkpoints) and ``sync_runs`` (one row per run).
 
+Every table starts with ``account`` (the account the row was synced from; ``''`` for the embedded
+default account) and is keyed by ``(account, id)``, so two accounts' rows never collide.
 Stripe's field names as columns. ``created`` (and other Unix times) are ``TIMESTAMP`` (UTC),
 amounts ``BIGINT`` in minor units next to their ``currency``. Nested fields the dashboard needs
 are flattened with the path joined by ``_`` where that stays readable (``outcome.type`` ->
@@ -16,7 +18,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lib.finance.store.columns import Column, Obj, Table, charge_decline_code, charge_pay_status, dig, ref_id
+from lib.finance.store.columns import (
+    Column,
+    Obj,
+    Table,
+    account_of,
+    charge_decline_code,
+    charge_pay_status,
+    dig,
+    ref_id,
+)
 
 
 def _f(*path: str) -> Callable[[Obj], Any]:
@@ -88,6 +99,7 @@ _B = "BIGINT"
 _BOOL = "BOOLEAN"
 
 PAYMENT_INTENTS = Table("payment_intents", "payment_intent", (
+    Column("account", _V, account_of),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -112,6 +124,7 @@ PAYMENT_INTENTS = Table("payment_intents", "payment_intent", (
 ))
 
 CHARGES = Table("charges", "charge", (
+    Column("account", _V, account_of),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -149,6 +162,7 @@ CHARGES = Table("charges", "charge", (
 ))
 
 REFUNDS = Table("refunds", "refund", (
+    Column("account", _V, account_of),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -165,6 +179,7 @@ REFUNDS = Table("refunds", "refund", (
 ))
 
 DISPUTES = Table("disputes", "dispute", (
+    Column("account", _V, account_of),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -187,6 +202,7 @@ DISPUTES = Table("disputes", "dispute", (
 ))
 
 BALANCE_TRANSACTIONS = Table("balance_transactions", "balance_transaction", (
+    Column("account", _V, account_of),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("available_on", _TS, _int("available_on")),
@@ -204,6 +220,7 @@ BALANCE_TRANSACTIONS = Table("balance_transactions", "balance_transaction", (
 ))
 
 CUSTOMERS = Table("customers", "customer", (
+    Column("account", _V, account_of),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("email", _V, _f("email")),
@@ -254,11 +271,41 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 """
 
 
-def ensure_schema(con) -> None:
-    """Create every table that does not exist yet, and add ``sync_state.backfill_created`` to a file
-    made before that column existed. Never drops a table or changes existing rows."""
+# Postgres indexes: each table by (account, created) for date ranges and per-day rollup rebuilds,
+# charges also by (created, id) (the payments table, newest first) and payment_intents by created
+# (the newest payment); and the links the rollups join along. (DuckDB scans; its indexes would
+# only slow the writes.)
+LINK_INDEXES = {"charges": "payment_intent", "payment_intents": "latest_charge", "refunds": "charge",
+                "disputes": "charge", "balance_transactions": "source"}
+ORDER_INDEXES = {"charges": "created, id", "payment_intents": "created"}
+
+
+def index_ddl(dialect: str) -> list[str]:
+    """``CREATE INDEX IF NOT EXISTS`` statements for ``dialect`` (none for DuckDB)."""
+    if dialect != "postgres":
+        return []
+    out = [f"CREATE INDEX IF NOT EXISTS {t}_account_created_idx ON {t} (account, created)" for t in TABLES]
+    out += [f"CREATE INDEX IF NOT EXISTS {t}_account_{c}_idx ON {t} (account, {c})" for t, c in LINK_INDEXES.items()]
+    out += [f"CREATE INDEX IF NOT EXISTS {t}_{c.replace(', ', '_')}_idx ON {t} ({c})" for t, c in ORDER_INDEXES.items()]
+    return out
+
+
+def schema_ddl(dialect: str = "duckdb") -> list[str]:
+    """Every statement :func:`ensure_schema` runs, in order, for 'duckdb' or 'postgres'. A table made
+    before the ``account`` column existed gets it (``''`` in every row; its primary key stays ``id``)."""
+    not_null = " NOT NULL" if dialect == "postgres" else ""  # DuckDB cannot add a NOT NULL column
+    out: list[str] = []
     for table in TABLES.values():
-        con.execute(table.ddl())
-    con.execute(SYNC_STATE_DDL)
-    con.execute("ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT")
-    con.execute(SYNC_RUNS_DDL)
+        out.append(table.ddl(dialect))
+        out.append(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS account VARCHAR{not_null} DEFAULT ''")
+    out += [SYNC_STATE_DDL, "ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT",
+            SYNC_RUNS_DDL, *index_ddl(dialect)]
+    return out
+
+
+def ensure_schema(con, dialect: str = "duckdb") -> None:
+    """Create every table (and Postgres index) that does not exist yet, and add columns newer than a
+    file (``sync_state.backfill_created``, ``account``). Never drops a table or changes existing
+    rows. ``con`` is anything with ``execute(sql)``: a DuckDB or psycopg connection, or a warehouse."""
+    for statement in schema_ddl(dialect):
+        con.execute(statement)

@@ -3,13 +3,17 @@ sync writes through (:class:`Warehouse`).
 
 :class:`lib.finance.store.duckdb_warehouse.DuckDBWarehouse` implements both over one DuckDB file;
 another engine (Postgres) is a second class with the same methods next to it. SQL handed to the
-read methods uses ``?`` placeholders and is written in DuckDB's dialect today.
+read methods and to :meth:`Warehouse.execute` is written in the warehouse's :attr:`Reader.dialect`
+with that engine's placeholders (see :data:`lib.finance.store.queries.PLACEHOLDERS`): DuckDB ``?``;
+Postgres ``%s`` (psycopg's style: the parameters are always applied, even when there are none,
+so a literal ``%`` is written ``%%``). The metrics and rollups compile their Ibis queries to that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import pandas as pd
@@ -30,6 +34,9 @@ class WarehouseError(Exception):
 
 class Reader(Protocol):
     """Queries, for the metrics, the dashboard's status line and the sync's own bookkeeping."""
+
+    #: The SQL dialect (and placeholder style) of the SQL the methods take: 'duckdb' or 'postgres'.
+    dialect: str
 
     def df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """The result as a DataFrame."""
@@ -75,6 +82,10 @@ class Warehouse(Reader, Protocol):
         """Everything inside is committed together, or rolled back on any exception."""
         ...
 
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement (DDL or DML), inside the open :meth:`transaction` if there is one."""
+        ...
+
     def upsert(self, table: Table, objects: Iterable[Obj], synced_at: int) -> int:
         """Insert or replace API objects by id; returns the number of distinct ids written."""
         ...
@@ -91,8 +102,12 @@ class Warehouse(Reader, Protocol):
         """Add one ``sync_runs`` row (``run_id`` is raised above the newest one if needed)."""
         ...
 
-    def rebuild_rollups(self) -> None:
-        """Recompute the dashboard's rollup tables from the synced tables, atomically."""
+    def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+                        written_since: datetime | None = None) -> set[date] | None:
+        """Recompute the dashboard's rollup tables from the synced tables, atomically: all of them, or
+        only the given UTC days (the ``created`` days of the objects written) and accounts, optionally
+        telling when those writes began (``written_since``). See
+        :func:`lib.finance.store.rollups.rebuild_rollups` for the contract."""
         ...
 
     def rollups_exist(self) -> bool:
