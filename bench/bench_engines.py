@@ -36,7 +36,7 @@ from lib.finance import metrics as m  # noqa: E402
 from lib.finance.store import DuckDBWarehouse, rebuild_rollups  # noqa: E402
 from lib.finance.store.queries import compiled  # noqa: E402
 from lib.finance.synthetic import generate  # noqa: E402
-from tests.finance_engines import PostgresTestWarehouse, copy_tables  # noqa: E402 - until lib has its own
+from tests.finance_engines import copy_tables, open_pg  # noqa: E402
 
 END = date(2025, 12, 31)
 NOW = datetime(2025, 12, 20)
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             postgres.SPEED_SETTINGS.update(shared_buffers="1GB", work_mem="64MB", max_parallel_workers_per_gather="2")
             server = postgres.start_postgres()
             url = server.url()
-        pg = PostgresTestWarehouse(url)
+        pg = open_pg(url)
         t0 = time.perf_counter()
         copy_tables(con, pg)
         print(f"Postgres load (COPY + indexes + ANALYZE): {time.perf_counter() - t0:.1f} s")

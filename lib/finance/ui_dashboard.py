@@ -29,7 +29,7 @@ def render_dashboard() -> None:
     last = st.session_state.pop("fin_last_result", None)
     if last:
         status_word, message = last
-        {"ok": st.success, "partial": st.warning}.get(status_word, st.error)(message)
+        {"ok": st.success, "partial": st.warning, "busy": st.info}.get(status_word, st.error)(message)
     try:
         options, status = read_meta(path)
     except Exception as exc:  # noqa: BLE001 - readable message instead of a traceback

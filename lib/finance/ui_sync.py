@@ -1,5 +1,10 @@
 """The Finance dashboard's sync bar: "Sync now" (with a progress bar), "Full re-sync", the
-auto-refresh choice and the last run's summary. Session-state keys are prefixed ``fin_``."""
+auto-refresh choice and the last run's summary. Session-state keys are prefixed ``fin_``.
+
+The sync writes where the app's warehouse is: the Postgres of ``DATABASE_URL`` when set (shared
+by every replica), else the page's DuckDB file. A sync of the same account already running --
+another session, another replica, ``python -m lib.sync`` -- is reported as such ("busy"), not as
+an error: nothing was changed and the other run's data appears when it finishes."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from lib.finance.store import Location, default_location, is_postgres
 from lib.finance.sync import SyncProgress, client_from_settings, run_sync
 from lib.finance.ui_data import cached_dashboard
 from lib.redaction import safe_error_message
@@ -22,6 +28,12 @@ REFRESH_CHOICES = {"Off": None, "Every 30 s": 30, "Every minute": 60, "Every 5 m
 def sync_client():
     """The client "Sync now" uses (the app's connection settings). Tests replace this."""
     return client_from_settings()
+
+
+def sync_target(path: Path) -> Location:
+    """Where "Sync now" writes: the shared Postgres when ``DATABASE_URL`` is set, else ``path``."""
+    shared = default_location()
+    return shared if is_postgres(shared) else path
 
 
 def render_sync_bar(path: Path, status: dict, *, show_problems: bool = True) -> None:
@@ -67,7 +79,7 @@ def run_sync_ui(path: Path, *, full: bool = False) -> None:
         bar.empty()
         st.error(f"Cannot connect for the sync: {safe_error_message(exc)}")
         return
-    result = run_sync(client, path, full=full, progress=on_progress)
+    result = run_sync(client, sync_target(path), full=full, progress=on_progress)
     bar.empty()
     cached_dashboard.clear()
     st.session_state["fin_last_result"] = (result.status, result.message)
@@ -81,7 +93,7 @@ def _auto_refresh(path: Path, seconds: int) -> None:
         now = time.monotonic()
         if stamp is not None and now - stamp >= seconds * 0.9:
             try:
-                result = run_sync(sync_client(), path)
+                result = run_sync(sync_client(), sync_target(path))
                 if result.objects:
                     cached_dashboard.clear()
                     st.session_state["fin_refresh_stamp"] = now

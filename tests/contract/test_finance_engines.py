@@ -17,10 +17,11 @@ import pytest
 
 from lib.finance import metrics as m
 from lib.finance.store import DuckDBWarehouse, rebuild_rollups
+from lib.finance.store.postgres_warehouse import close_pools
 from lib.finance.store.queries import conform
 from lib.finance.store.rollups import OPEN_DISPUTE_STATUSES, ROLLUP_TABLES, rollup_table
 from lib.finance.synthetic import generate
-from tests.finance_engines import PostgresTestWarehouse, copy_tables
+from tests.finance_engines import copy_tables, open_pg
 
 END = date(2025, 6, 30)
 START = END - timedelta(days=59)
@@ -47,12 +48,13 @@ def duck():
 
 @pytest.fixture
 def pg(duck, pg_database):
-    warehouse = PostgresTestWarehouse(pg_database.url)
+    warehouse = open_pg(pg_database.url)
     counts = copy_tables(duck.con, warehouse)
     assert counts["payment_intents"] == 3500
     rebuild_rollups(warehouse)
     yield warehouse
     warehouse.close()
+    close_pools()
 
 
 def assert_same(a, b, what: str) -> None:
@@ -142,13 +144,13 @@ def test_one_account_plus_the_other_is_all_of_them_on_postgres(pg):
 
 def test_rebuilding_the_touched_days_on_postgres_equals_a_full_rebuild(pg):
     row = pg.records("""SELECT c.id, CAST(c.created AS DATE) AS charge_day FROM charges c JOIN refunds r
-        ON r.charge = c.id AND r.account = c.account WHERE c.account = %s AND c.pay_status = 'partially_refunded'
+        ON r.charge = c.id AND r.account = c.account WHERE c.account = ? AND c.pay_status = 'partially_refunded'
         AND CAST(r.created AS DATE) <> CAST(c.created AS DATE) ORDER BY c.id LIMIT 1""", [TWO])[0]
     dispute_day = END - timedelta(days=2)
-    pg.execute("UPDATE charges SET disputed = true, pay_status = 'disputed' WHERE id = %s AND account = %s",
+    pg.execute("UPDATE charges SET disputed = true, pay_status = 'disputed' WHERE id = ? AND account = ?",
                [row["id"], TWO])
     pg.execute("INSERT INTO disputes (account, id, created, amount, currency, status, reason, charge, "
-               "evidence_due_by) VALUES (%s, 'du_pg', %s, 100, 'usd', 'needs_response', 'fraudulent', %s, %s)",
+               "evidence_due_by) VALUES (?, 'du_pg', ?, 100, 'usd', 'needs_response', 'fraudulent', ?, ?)",
                [TWO, datetime.combine(dispute_day, datetime.min.time()), row["id"],
                 datetime.combine(dispute_day + timedelta(days=8), datetime.min.time())])
     rebuilt = rebuild_rollups(pg, {row["charge_day"], dispute_day}, accounts=[TWO])

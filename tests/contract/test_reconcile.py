@@ -13,7 +13,7 @@ import pytest
 import stripe
 
 from lib.finance.reconcile import reconcile
-from lib.finance.store.duckdb_warehouse import open_warehouse
+from lib.finance.store import open_warehouse
 from lib.sandbox import start_sandbox
 from lib.sync import sync
 from tests.contract.money_helpers import run_jobs

@@ -15,6 +15,7 @@ import pytest
 from lib.finance import metrics as m
 from lib.finance.metrics.status import ACCOUNT_NEWEST_COLUMN
 from lib.finance.store import DuckDBWarehouse, ensure_schema, insert_objects, rebuild_rollups
+from lib.finance.store.postgres_warehouse import to_psycopg
 from lib.finance.store.queries import compiled, conform, fetch, param, table
 
 MARCH = m.Filters(date(2025, 3, 1), date(2025, 3, 31))
@@ -38,9 +39,10 @@ def db():
                                      dispute("du_later", "2025-03-20 23:59:59"),
                                      dispute("du_closed", "2025-03-04 23:59:59", "lost")])
     insert_objects(con, "payment_intents", [
-        {"id": "pi_1", "created": ts("2025-03-09 08:00"), "amount": 100, "currency": "usd", "status": "succeeded"},
-        {"id": "pi_2", "created": ts("2025-03-10 09:30"), "amount": 100, "currency": "usd", "status": "succeeded",
-         "_account": "acct_b"}])
+        {"id": "pi_1", "created": ts("2025-03-09 08:00"), "amount": 100, "currency": "usd", "status": "succeeded"}])
+    insert_objects(con, "payment_intents", [
+        {"id": "pi_2", "created": ts("2025-03-10 09:30"), "amount": 100, "currency": "usd", "status": "succeeded"}],
+        account="acct_b")
     warehouse = DuckDBWarehouse(con)
     rebuild_rollups(warehouse)
     yield warehouse
@@ -87,15 +89,20 @@ def test_each_shape_is_compiled_once_per_engine_with_placeholders_not_values(db)
     with pytest.raises(LookupError):
         m.payment_kpis(pg, usd)
     sql_pg, params_pg = pg.seen[0]
-    assert sql_pg.count("%s") == len(params_pg) == len(params_usd) and "?" not in sql_pg
+    assert sql_pg.count("?") == len(params_pg) == len(params_usd) and "%s" not in sql_pg
+    assert sql_pg != sql_usd  # Postgres's own SQL, same placeholders
 
 
-def test_a_literal_percent_is_doubled_for_psycopg_only():
+def test_a_literal_percent_is_doubled_for_psycopg_only_when_there_are_parameters():
     def starts_with_warning(_shape):
         d = table("disputes")
         return d.filter(d.status.like("warning%"), d.currency == param("cur")).select("id")
 
-    assert "'warning%%'" in compiled(starts_with_warning, "postgres").sql
+    pg = compiled(starts_with_warning, "postgres")
+    assert "'warning%'" in pg.sql and pg.names == ("cur",)
+    sql, args = to_psycopg(pg.sql, ["usd"])
+    assert "'warning%%'" in sql and sql.count("%s") == 1 and "?" not in sql and args == ["usd"]
+    assert to_psycopg("SELECT 'a%'", []) == ("SELECT 'a%'", None)  # no parameters: psycopg reads % as is
     duck = compiled(starts_with_warning, "duckdb")
     assert "'warning%'" in duck.sql and duck.names == ("cur",)
 

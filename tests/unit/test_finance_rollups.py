@@ -152,9 +152,12 @@ def test_a_file_from_before_the_account_column_is_upgraded():
     con.execute("INSERT INTO charges (id, created, amount, amount_captured, currency, status, pay_status) VALUES "
                 "('ch_old', TIMESTAMP '2025-03-01 10:00', 1000, 1000, 'usd', 'succeeded', 'succeeded')")
     con.execute("CREATE TABLE rollup_charges AS SELECT DATE '2025-03-01' AS day, 1 AS n")  # old columns
-    ensure_schema(con)
     db = DuckDBWarehouse(con)
+    db.ensure_schema()
     assert db.row("SELECT account FROM charges WHERE id = 'ch_old'")[0] == ""
+    insert_objects(con, "charges", [{"id": "ch_old", "amount": 5}], account="acct_b")  # key is (account, id)
+    assert db.row("SELECT count(*) FROM charges WHERE id = 'ch_old'")[0] == 2
+    con.execute("DELETE FROM charges WHERE account = 'acct_b'")
     assert not db.rollups_exist() and not m.has_data(db)  # the dashboard waits for a rebuild; a sync does it
     assert rebuild_rollups(db, {date(2025, 3, 1)}) is None  # recreated tables: everything was rebuilt
     totals = m.payment_totals(db, m.Filters(date(2025, 3, 1), date(2025, 3, 31)))
@@ -165,8 +168,9 @@ def test_a_file_from_before_the_account_column_is_upgraded():
 def test_the_upsert_keys_rows_by_account_and_id():
     con = duckdb.connect()
     ensure_schema(con)
-    insert_objects(con, "charges", [{"id": "ch_1", "amount": 100}, {"id": "ch_1", "amount": 200, "_account": "b"}])
-    insert_objects(con, "charges", [{"id": "ch_1", "amount": 300, "_account": "b"}])
+    insert_objects(con, "charges", [{"id": "ch_1", "amount": 100}])
+    insert_objects(con, "charges", [{"id": "ch_1", "amount": 200}], account="b")
+    insert_objects(con, "charges", [{"id": "ch_1", "amount": 300}], account="b")
     assert con.execute("SELECT account, amount FROM charges ORDER BY account").fetchall() == [("", 100), ("b", 300)]
 
 

@@ -9,8 +9,9 @@ cached SQL skips that). :func:`fetch` runs it through a reader (``db.dialect``, 
 values bound, and gives every engine's result the same pandas dtypes (those of the expression's
 schema).
 
-The engine-specific part is here and only here: :data:`PLACEHOLDERS` (DuckDB ``?``, psycopg
-``%s``, with a literal ``%`` doubled for psycopg) and the SQL dialect Ibis compiles to. Every
+The engine-specific part is here and only here: the SQL dialect Ibis compiles to. Placeholders are
+``?`` on every engine (:data:`PLACEHOLDERS`; the Postgres warehouse turns them into psycopg's
+``%s``, see :mod:`lib.finance.store.warehouse`). Every
 ``SUM`` is compiled as ``CAST(SUM(...) AS BIGINT)``: the finance queries only sum integer minor
 units and counts, and both engines would otherwise widen the type (DuckDB ``HUGEINT``, Postgres
 ``NUMERIC``).
@@ -33,7 +34,7 @@ import sqlglot.expressions as sge
 from lib.finance.store.schema import TABLES
 
 DIALECTS = ("duckdb", "postgres")
-PLACEHOLDERS = {"duckdb": "?", "postgres": "%s"}
+PLACEHOLDERS = {"duckdb": "?", "postgres": "?"}
 _IBIS_TYPES = {"VARCHAR": "string", "BIGINT": "int64", "INTEGER": "int32", "BOOLEAN": "boolean",
                "DOUBLE": "float64", "TIMESTAMP": "timestamp"}
 _SENTINEL = re.compile(r"'__pfl_([a-z0-9]+(?:_[a-z0-9]+)*)__'")
@@ -89,8 +90,6 @@ def render(tree: sge.Expression, dialect: str) -> str:
 
 def with_placeholders(sql: str, dialect: str, schema: ibis.Schema | None = None) -> CompiledQuery:
     """Replace the :func:`param` sentinels in ``sql`` by the engine's placeholders."""
-    if dialect == "postgres":
-        sql = sql.replace("%", "%%")
     names = tuple(_SENTINEL.findall(sql))
     return CompiledQuery(_SENTINEL.sub(PLACEHOLDERS[dialect], sql), names, schema)
 

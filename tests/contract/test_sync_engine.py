@@ -1,10 +1,15 @@
-"""The finance sync against an in-process fake Stripe API (the real SDK does the HTTP encoding)."""
+"""The finance sync against an in-process fake Stripe API (the real SDK does the HTTP encoding),
+on both warehouse engines: the embedded DuckDB file and a real Postgres (``engine`` fixture)."""
 
 from __future__ import annotations
+
+import threading
+from datetime import timedelta
 
 import duckdb
 import pytest
 
+from lib.finance.store import open_warehouse
 from lib.finance.sync import EVENTS_RETENTION_SECONDS
 from lib.sync import main, sync
 from tests.unit.fake_stripe import Failure, FakeStripe
@@ -18,7 +23,13 @@ def fake() -> FakeStripe:
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(warehouse_location):
+    return warehouse_location
+
+
+@pytest.fixture
+def duck(tmp_path):
+    """A DuckDB file, for what only a file can do (be locked by another process, be garbage)."""
     return tmp_path / "finance.duckdb"
 
 
@@ -29,19 +40,19 @@ def run(fake: FakeStripe, db, **kw):
 
 
 def counts(db) -> dict[str, int]:
-    con = duckdb.connect(str(db), read_only=True)
+    wh = open_warehouse(db)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        return {t: wh.count_rows(t) for t in TABLES}
     finally:
-        con.close()
+        wh.close()
 
 
 def query(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
+    wh = open_warehouse(db)
     try:
-        return con.execute(sql, params or []).fetchall()
+        return [tuple(r.values()) for r in wh.records(sql, params or [])]
     finally:
-        con.close()
+        wh.close()
 
 
 def seed_small(fake: FakeStripe) -> dict:
@@ -75,17 +86,17 @@ def test_first_run_backfills_every_resource_into_typed_columns(fake, db):
                           "balance_transactions": 5}
     types = dict(query(db, "SELECT column_name, data_type FROM information_schema.columns "
                            "WHERE table_name = 'charges'"))
-    assert types["created"] == "TIMESTAMP"
-    assert types["amount"] == "BIGINT"
+    assert types["created"].upper() in ("TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE")
+    assert types["amount"].upper() == "BIGINT"
     declined = query(db, "SELECT amount, currency, status, card_brand, card_country, decline_code, "
                          "failure_code, outcome_type, pay_status FROM charges WHERE status = 'failed'")
     assert declined == [(2000, "gbp", "failed", "mastercard", "GB", "insufficient_funds", "card_declined",
                          "issuer_declined", "failed")]
     assert query(db, "SELECT pay_status, amount_refunded FROM charges WHERE amount = 5000") == [
         ("partially_refunded", 1250)]
-    du = query(db, "SELECT status, reason, epoch(evidence_due_by)::BIGINT - epoch(created)::BIGINT, card_brand "
-                   "FROM disputes")
-    assert du == [("needs_response", "product_not_received", 8 * 86400, "amex")]
+    du = query(db, "SELECT status, reason, evidence_due_by, created, card_brand FROM disputes")
+    assert [(s, r, due - at, b) for s, r, due, at, b in du] == [
+        ("needs_response", "product_not_received", timedelta(days=8), "amex")]
     # a dispute's withdrawal: amount and the $15 fee
     assert query(db, "SELECT amount, fee, net FROM balance_transactions WHERE reporting_category = 'dispute'") \
         == [(-3000, 1500, -4500)]
@@ -155,6 +166,9 @@ def test_incremental_after_one_new_payment_costs_a_handful_of_requests(fake, db)
     assert paths == ["/v1/events", "/v1/payment_intents", "/v1/charges", "/v1/balance_transactions"]
     assert result.requests == 4
     assert fake.requests[0].param("created[gte]") is not None
+    # counted (DuckDB) or the previous run's counts plus the rows inserted (Postgres): the same
+    assert result.counts == {"customers": 1, "payment_intents": 5, "charges": 5, "refunds": 1, "disputes": 1,
+                             "balance_transactions": 6}
     assert query(db, "SELECT status, amount_received FROM payment_intents WHERE id = ?", [pi["id"]]) == [
         ("succeeded", 4242)]
     assert query(db, "SELECT count(*) FROM balance_transactions WHERE source = ?",
@@ -357,7 +371,7 @@ def test_progress_is_monotone_and_ends_at_one(fake, db):
     assert any(p.phase == "backfill" and p.resource == "charges" for p in seen)
 
 
-def test_database_locked_by_another_process_is_a_readable_error(fake, db, monkeypatch):
+def test_database_locked_by_another_process_is_a_readable_error(fake, duck, monkeypatch):
     attempts = []
 
     def locked(*a, **k):
@@ -365,18 +379,18 @@ def test_database_locked_by_another_process_is_a_readable_error(fake, db, monkey
         raise duckdb.IOException("Could not set lock on file: Conflicting lock is held")
 
     monkeypatch.setattr(duckdb, "connect", locked)
-    result = run(fake, db)
+    result = run(fake, duck)
     assert result.status == "error" and "in use by another process" in result.message
     assert len(attempts) > 1  # it waited for the lock before giving up
     assert fake.requests == []  # nothing was fetched that could not be written
 
 
-def test_a_file_that_is_not_a_database_is_reported_at_once(fake, db):
-    db.write_bytes(b"not a duckdb file" * 100)
+def test_a_file_that_is_not_a_database_is_reported_at_once(fake, duck):
+    duck.write_bytes(b"not a duckdb file" * 100)
     sleeps: list[float] = []
-    result = run(fake, db, sleep=sleeps.append)
+    result = run(fake, duck, sleep=sleeps.append)
     assert result.status == "error"
-    assert "Could not open the finance database" in result.message and db.name in result.message
+    assert "Could not open the finance database" in result.message and duck.name in result.message
     assert sleeps == []  # not mistaken for a lock held by another process
 
 
@@ -389,3 +403,78 @@ def test_cli_prints_summary_and_exit_code(fake, db, capsys):
     fake.failures.append(Failure("/v1/", 401))
     assert main(["--db", str(db), "--quiet", "--full"], client=fake.client()) == 2
     assert "401" in capsys.readouterr().out
+
+
+# --- one sync per account; several accounts ------------------------------------------------------
+
+
+def test_a_second_sync_of_the_same_account_is_refused_while_one_runs(fake, db, engine):
+    seed_small(fake)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_at_start(p):
+        if p.phase == "start":  # the first run holds the lock here, before any request
+            entered.set()
+            release.wait(30)
+
+    results: dict = {}
+    first = threading.Thread(target=lambda: results.update(first=run(fake, db, progress=hold_at_start)))
+    first.start()
+    try:
+        assert entered.wait(30)
+        second = run(fake, db)
+        requests_meanwhile = len(fake.requests)
+    finally:
+        release.set()
+        first.join(60)
+    assert second.status == "busy" and second.objects == 0
+    wanted = "sync already running elsewhere" if engine == "postgres" else "already running in this app"
+    assert wanted in second.message.lower()
+    assert requests_meanwhile == 0  # the refused run fetched nothing
+    assert results["first"].ok, results["first"].message
+    assert counts(db) == {"customers": 1, "payment_intents": 4, "charges": 4, "refunds": 1, "disputes": 1,
+                          "balance_transactions": 5}
+    assert run(fake, db).ok  # the lock is free again
+
+
+def test_two_accounts_share_one_warehouse_with_a_cursor_each(db):
+    eu, us = FakeStripe(), FakeStripe()
+    seed_small(eu)               # both fakes number their ids the same way: pi_0001 exists in both
+    us.pay(7000, currency="usd")
+    us.tick(60)
+    assert sync(eu.client(), db, account="eu", now=lambda: eu.clock, sleep=lambda s: None).ok
+    assert sync(us.client(), db, account="us", now=lambda: us.clock, sleep=lambda s: None).ok
+    per_account = dict(query(db, "SELECT account, count(*) FROM payment_intents GROUP BY account"))
+    assert per_account == {"eu": 4, "us": 1}
+    assert query(db, "SELECT account, sum(amount) FROM rollup_charges GROUP BY account ORDER BY account") == [
+        ("eu", 1099 + 2000 + 5000 + 3000), ("us", 7000)]
+    states = query(db, "SELECT account, count(*) FROM sync_state GROUP BY account ORDER BY account")
+    assert states == [("eu", 6), ("us", 6)]
+    us.tick(30)
+    us.pay(1500)
+    us.tick(30)
+    eu.requests.clear()
+    again = sync(us.client(), db, account="us", now=lambda: us.clock, sleep=lambda s: None)
+    assert again.ok and again.mode == "incremental"
+    assert query(db, "SELECT account, sum(amount) FROM rollup_charges GROUP BY account ORDER BY account") == [
+        ("eu", 1099 + 2000 + 5000 + 3000), ("us", 8500)]
+    assert eu.requests == []
+
+
+def test_cli_syncs_several_keys_into_one_warehouse(sandbox, stripe_client, db, monkeypatch, capsys):
+    monkeypatch.setenv("STRIPE_API_BASE", sandbox.url)
+    monkeypatch.setenv("PFL_TEST_KEY_A", "sk_test_account_a")
+    monkeypatch.setenv("PFL_TEST_KEY_B", "sk_test_account_b")
+    stripe_client.v1.payment_intents.create(params={"amount": 1234, "currency": "usd",
+                                                    "payment_method": "pm_card_visa", "confirm": True, "return_url": "https://shop.example/return"})
+    target = str(db)
+    code = main(["--db", target, "--quiet", "--account", "a=PFL_TEST_KEY_A", "--account", "b=PFL_TEST_KEY_B"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "[a] Backfill sync finished" in out and "[b] Backfill sync finished" in out
+    assert "sk_test_account" not in out
+    listed = len(list(stripe_client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()))
+    assert dict(query(db, "SELECT account, count(*) FROM payment_intents GROUP BY account")) == {
+        "a": listed, "b": listed}
+    with pytest.raises(SystemExit):
+        main(["--db", target, "--quiet", "--account", "a=PFL_TEST_KEY_UNSET"])
