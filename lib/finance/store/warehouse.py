@@ -47,8 +47,10 @@ ELSEWHERE = ("Sync already running elsewhere for this account (another app repli
 class Reader(Protocol):
     """Queries, for the metrics, the dashboard's status line and the sync's own bookkeeping."""
 
-    #: The SQL dialect (and placeholder style) of the SQL the methods take: 'duckdb' or 'postgres'.
+    #: The SQL dialect of the SQL the methods take: 'duckdb' or 'postgres' (placeholders ``?``).
     dialect: str
+    #: Whether :meth:`count_rows` costs next to nothing (DuckDB); else it reads every row (Postgres).
+    cheap_counts: bool
 
     def df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """The result as a DataFrame."""
@@ -102,7 +104,6 @@ class Warehouse(Reader, Protocol):
     """Writes and checkpoints, for the sync (one writer per account at a time)."""
 
     location: str  # for messages: the file, or the URL without its password
-    cheap_counts: bool  # count_rows costs next to nothing (DuckDB); else the sync adds up inserts
     inserted: int | None  # rows the last upsert inserted (not updated); None when not known
 
     def ensure_schema(self) -> None:
