@@ -27,6 +27,7 @@ from lib.finance.ui_data import (
 from lib.finance.ui_filters import render_filters
 from lib.finance.ui_kpis import render_kpis, render_open_disputes
 from lib.finance.ui_payments import render_payments
+from lib.finance.ui_reconcile import render_reconcile
 from lib.finance.ui_sync import render_sync_bar
 
 
@@ -80,5 +81,6 @@ def render_dashboard() -> None:
         render_payments(location, f)
     except Exception as exc:  # noqa: BLE001
         st.error(readable_error(exc))
+    render_reconcile(location, f, options.get("accounts", []))
     st.caption(f"Queries: {dash.total_ms:.0f} ms in {engine} for {len(dash.timings_ms)} metrics "
                f"(+ previous period: {server_ms:.0f} ms total) · database `{location_label(location)}`")
