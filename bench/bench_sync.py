@@ -180,13 +180,17 @@ def timed_sync(client, location, counter: CountingClient) -> tuple:
 
 def pay(client) -> None:
     client.v1.payment_intents.create(params={"amount": 1999, "currency": "usd", "payment_method": "pm_card_visa",
-                                             "confirm": True})
+                                             "confirm": True, "return_url": "https://shop.example/return"})
+
+
+def counting_client(url: str) -> tuple[stripe.StripeClient, CountingClient]:
+    counter = CountingClient()
+    return stripe.StripeClient("sk_test_bench", base_addresses={"api": url}, max_network_retries=0,
+                               http_client=counter), counter
 
 
 def full_and_incremental(url: str, engine: str, location) -> None:
-    counter = CountingClient()
-    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": url}, max_network_retries=0,
-                                 http_client=counter)
+    client, counter = counting_client(url)
     result, secs, cpu, reqs = timed_sync(client, location, counter)
     print(f"\n[{engine}] Full sync: {result.objects:,} objects in {secs:.1f}s = {result.objects / secs:,.0f} objects/s "
           f"wall, {cpu:.1f}s CPU in the sync process and Postgres; {reqs:,} HTTP requests")
@@ -201,9 +205,7 @@ def full_and_incremental(url: str, engine: str, location) -> None:
 
 def stored_incremental(engine: str, location, stored: int, small_url: str, tmp: Path) -> None:
     secs = load_synthetic(location, stored, tmp)
-    counter = CountingClient()
-    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": small_url}, max_network_retries=0,
-                                 http_client=counter)
+    client, counter = counting_client(small_url)
     first, first_secs, _, _ = timed_sync(client, location, counter)
     print(f"\n[{engine}] {stored:,} payments stored ({secs:.1f}s to load); first sync of a small sandbox into it: "
           f"{first.objects} objects, {first_secs:.1f}s (full rollup rebuild)")
