@@ -50,7 +50,6 @@ def test_the_page_says_when_the_account_has_newer_payments(finance_db):
     con = duckdb.connect(str(finance_db))
     newest = con.execute("SELECT max(created) FROM payment_intents").fetchall()[0][0]
     later = newest + timedelta(hours=2)
-    con.execute("ALTER TABLE sync_state ADD COLUMN account_newest BIGINT")
     con.execute("INSERT INTO sync_state (resource, account_newest) VALUES ('payment_intents', ?)",
                 [int(later.replace(tzinfo=UTC).timestamp())])
     con.close()

@@ -4,11 +4,12 @@ on both warehouse engines: the embedded DuckDB file and a real Postgres (``engin
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import duckdb
 import pytest
 
+from lib.finance import metrics as m
 from lib.finance.store import open_warehouse
 from lib.finance.sync import EVENTS_RETENTION_SECONDS
 from lib.sync import main, sync
@@ -163,8 +164,11 @@ def test_incremental_after_one_new_payment_costs_a_handful_of_requests(fake, db)
     result = run(fake, db)
     assert result.ok and result.mode == "incremental"
     paths = [r.path for r in fake.requests]
-    assert paths == ["/v1/events", "/v1/payment_intents", "/v1/charges", "/v1/balance_transactions"]
-    assert result.requests == 4
+    # the last one: the API's newest PaymentIntent (limit=1), kept for the dashboard's freshness line
+    assert paths == ["/v1/events", "/v1/payment_intents", "/v1/charges", "/v1/balance_transactions",
+                     "/v1/payment_intents"]
+    assert fake.requests[-1].param("limit") == "1"
+    assert result.requests == 5
     assert fake.requests[0].param("created[gte]") is not None
     # counted (DuckDB) or the previous run's counts plus the rows inserted (Postgres): the same
     assert result.counts == {"customers": 1, "payment_intents": 5, "charges": 5, "refunds": 1, "disputes": 1,
@@ -175,14 +179,15 @@ def test_incremental_after_one_new_payment_costs_a_handful_of_requests(fake, db)
                  [pi["latest_charge"]]) == [(1,)]
 
 
-def test_incremental_with_nothing_new_is_one_request(fake, db):
+def test_incremental_with_nothing_new_is_two_requests(fake, db):
     seed_small(fake)
     run(fake, db)
     fake.requests.clear()
     fake.tick(600)
     result = run(fake, db)
     assert result.ok and result.mode == "incremental" and result.objects == 0
-    assert [r.path for r in fake.requests] == ["/v1/events"]
+    # the events page, and the API's newest PaymentIntent (limit=1) for the freshness line
+    assert [r.path for r in fake.requests] == ["/v1/events", "/v1/payment_intents"]
 
 
 def test_refund_of_an_old_charge_refetches_only_that_charge(fake, db):
@@ -197,7 +202,7 @@ def test_refund_of_an_old_charge_refetches_only_that_charge(fake, db):
     assert result.ok
     paths = sorted(r.path for r in fake.requests)
     assert paths == sorted(["/v1/events", "/v1/refunds", f"/v1/charges/{charge_id}",
-                            "/v1/balance_transactions"])
+                            "/v1/balance_transactions", "/v1/payment_intents"])  # + the newest (limit=1)
     retrieve = next(r for r in fake.requests if r.path == f"/v1/charges/{charge_id}")
     assert retrieve.param("expand[0]") == "balance_transaction"
     assert query(db, "SELECT pay_status, amount_refunded, refunded FROM charges WHERE id = ?", [charge_id]) == [
@@ -219,8 +224,8 @@ def test_dispute_outcome_is_picked_up_from_events(fake, db):
     assert query(db, "SELECT amount FROM balance_transactions WHERE reporting_category = 'dispute_reversal'") \
         == [(3000,)]
     # one request for the dispute (a list when it is at the watermark second, else a retrieve),
-    # one to re-fetch its charge, plus events and balance transactions
-    assert len(fake.requests) == 4
+    # one to re-fetch its charge, plus events, balance transactions and the newest PaymentIntent
+    assert len(fake.requests) == 5
     assert sum(r.path.startswith("/v1/disputes") for r in fake.requests) == 1
 
 
@@ -236,7 +241,7 @@ def test_events_in_the_cursor_second_are_not_lost_nor_reapplied(fake, db):
     fake.requests.clear()
     again = run(fake, db)
     assert again.objects == 0
-    assert [r.path for r in fake.requests] == ["/v1/events"]
+    assert [r.path for r in fake.requests] == ["/v1/events", "/v1/payment_intents"]  # + the newest (limit=1)
 
 
 def test_deleted_customer_is_flagged(fake, db):
@@ -478,3 +483,37 @@ def test_cli_syncs_several_keys_into_one_warehouse(sandbox, stripe_client, db, m
         "a": listed, "b": listed}
     with pytest.raises(SystemExit):
         main(["--db", target, "--quiet", "--account", "a=PFL_TEST_KEY_UNSET"])
+
+
+# --- freshness: the API's newest PaymentIntent, kept at each run --------------------------------
+
+
+def freshness(db) -> dict:
+    wh = open_warehouse(db)
+    try:
+        return m.data_freshness(wh, m.account_newest(wh))
+    finally:
+        wh.close()
+
+
+def test_each_run_keeps_the_apis_newest_payment_so_a_missed_one_shows(fake, db):
+    seed_small(fake)
+    run(fake, db)  # a backfill: its PaymentIntent watermark is the newest, no extra request
+    newest = max(pi["created"] for pi in fake.store["payment_intents"].values())
+    assert query(db, "SELECT account_newest FROM sync_state WHERE resource = 'payment_intents'") == [(newest,)]
+    assert freshness(db)["stale"] is False
+
+    fake.tick(600)
+    silent = fake.pay(777)  # a payment whose events the sync cannot see (as back-dated history had)
+    fake.store["events"] = {k: e for k, e in fake.store["events"].items() if e["created"] < silent["created"]}
+    fake.requests.clear()
+    result = run(fake, db)
+    assert result.ok and result.mode == "incremental" and result.objects == 0
+    assert [r.path for r in fake.requests] == ["/v1/events", "/v1/payment_intents"]
+    fresh = freshness(db)
+    assert fresh["stale"] is True
+    assert int(fresh["account_newest"].replace(tzinfo=UTC).timestamp()) == silent["created"]
+    assert int(fresh["synced_up_to"].replace(tzinfo=UTC).timestamp()) == newest
+
+    assert run(fake, db, full=True).ok  # a full re-sync lists it: fresh again
+    assert freshness(db)["stale"] is False

@@ -171,7 +171,7 @@ def test_data_is_stale_when_the_account_has_a_newer_payment(db):
 
 def test_the_accounts_newest_payment_is_read_from_the_sync_state(db):
     assert m.account_newest(db) is None
-    db.execute(f"ALTER TABLE sync_state ADD COLUMN {ACCOUNT_NEWEST_COLUMN} BIGINT")
+    db.execute(f"ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS {ACCOUNT_NEWEST_COLUMN} BIGINT")  # a column of the schema
     db.execute("INSERT INTO sync_state (resource, account_newest) VALUES ('payment_intents', ?)",
                [ts("2025-03-11 08:00")])
     assert m.account_newest(db) == datetime(2025, 3, 11, 8, 0)

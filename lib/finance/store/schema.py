@@ -268,6 +268,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
   last_sync_at TIMESTAMP,           -- last run that touched this resource (UTC)
   last_success_at TIMESTAMP,        -- last run that finished this resource without error (UTC)
   last_error VARCHAR,               -- readable message of the last failure, NULL when fine
+  account_newest BIGINT,            -- payment_intents row: newest 'created' the API listed at the last run
   PRIMARY KEY (account, resource)
 )
 """
@@ -311,13 +312,14 @@ def schema_ddl(dialect: str = "duckdb") -> list[str]:
     """Every statement :func:`ensure_schema` runs, in order, for 'duckdb' or 'postgres'. (A DuckDB file
     from before the ``account`` column is migrated first: :meth:`DuckDBWarehouse.ensure_schema`.)"""
     return [*(t.ddl(dialect) for t in TABLES.values()), SYNC_STATE_DDL,
-            "ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT", SYNC_RUNS_DDL,
+            "ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT",
+            "ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS account_newest BIGINT", SYNC_RUNS_DDL,
             *index_ddl(dialect)]
 
 
 def ensure_schema(con, dialect: str = "duckdb") -> None:
     """Create every table (and Postgres index) that does not exist yet, and add columns newer than a
-    file (``sync_state.backfill_created``). Never drops a table or changes existing
+    file (``sync_state.backfill_created``, ``sync_state.account_newest``). Never drops a table or changes existing
     rows. ``con`` is anything with ``execute(sql)``: a DuckDB or psycopg connection, or a warehouse."""
     for statement in schema_ddl(dialect):
         con.execute(statement)

@@ -47,7 +47,9 @@ they are listed with ``created[gte]=watermark``; and they come inside the object
 (a charge's or refund's expanded ``balance_transaction``, a dispute's ``balance_transactions``), so
 back-dated ones are written too. When more changed old objects than a cheap fetch by id allows
 come in (a seeded batch of history), the resource is re-listed from the oldest one's ``created``.
-A run after one new payment costs about four requests; a run with no new events costs one. The
+A run after one new payment costs about five requests; a run with no new events costs two (the
+events page, and a ``limit=1`` look at the newest PaymentIntent, kept as ``sync_state.account_newest``
+so the dashboard can say when the warehouse is behind the account). The
 rollups are then rebuilt only for the days the run touched (``SyncWriter.days``, with the rows
 written since its first write: :func:`lib.finance.store.rollups.rebuild_rollups`).
 

@@ -101,6 +101,9 @@ class Syncer:
             except SyncError as exc:  # events unreadable, auth, network...
                 fatal = exc
 
+        if fatal is None:
+            self._record_account_newest(to_backfill)
+
         have_rollups = self.warehouse.rollups_exist()
         if writer.objects or (fatal is None and not have_rollups):
             run.progress.report("rollups", None, 0, "Updating dashboard tables…", 0.92)
@@ -129,6 +132,26 @@ class Syncer:
         writer.record_run(result)
         run.progress.report("done", None, 0, message, 1.0)
         return result
+
+
+    def _record_account_newest(self, backfilled: list[tuple[Resource, dict | None, str]]) -> None:
+        """Keep the newest PaymentIntent ``created`` the API lists now in ``sync_state.account_newest``
+        (the ``payment_intents`` row): after a PaymentIntent backfill it is the backfill's watermark,
+        else one ``limit=1`` request. The dashboard compares it with the warehouse's newest and says
+        when the warehouse is behind (:func:`lib.finance.metrics.data_freshness`): a sync that
+        missed something shows instead of staying silently wrong. When the request fails nothing is
+        stored (the run's own outcome does not change)."""
+        run, writer = self.context, self.context.writer
+        if any(res.table == "payment_intents" for res, _, _ in backfilled):
+            newest = writer.load_state().get("payment_intents", {}).get("watermark")
+        else:
+            try:
+                data = run.api.get("/v1/payment_intents", {"limit": 1}, "payment_intents").get("data") or []
+            except SyncError:
+                return
+            newest = data[0].get("created") if data else None
+        if newest is not None:
+            writer.save_state("payment_intents", account_newest=int(newest))
 
 
 def run_sync(client: stripe.StripeClient, location: Location | None = None, *, full: bool = False,
