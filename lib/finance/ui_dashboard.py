@@ -24,7 +24,7 @@ from lib.finance.ui_data import (
     readable_error,
     warehouse_location,
 )
-from lib.finance.ui_filters import render_filters
+from lib.finance.ui_filters import account_label, render_filters
 from lib.finance.ui_kpis import render_kpis, render_open_disputes
 from lib.finance.ui_payments import render_payments
 from lib.finance.ui_reconcile import render_reconcile
@@ -54,7 +54,8 @@ def render_dashboard() -> None:
     fresh = status.get("freshness") or {}
     if fresh.get("stale"):
         synced = f"{fresh['synced_up_to']:%d %b %Y, %H:%M} UTC" if fresh["synced_up_to"] else "nothing yet"
-        st.warning(f"Data is older than the account's newest payment (synced up to {synced}; newest "
+        which = f" (account **{account_label(fresh['account'])}**)" if len(options.get("accounts", [])) > 1 else ""
+        st.warning(f"Data is older than the account's newest payment{which} (synced up to {synced}; newest "
                    f"{fresh['account_newest']:%d %b %Y, %H:%M} UTC). Run **Sync now**.")
     if not options.get("ready"):
         st.info("No finance data yet. Click **Sync now** to pull PaymentIntents, charges, refunds, disputes, "

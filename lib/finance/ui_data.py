@@ -101,13 +101,13 @@ def _options_and_status(db: Reader) -> tuple[dict, dict]:
     options = m.filter_options(db)
     options["ready"] = m.has_data(db)
     status = m.sync_status(db)
-    status["freshness"] = m.data_freshness(db, m.account_newest(db))
+    status["freshness"] = m.warehouse_freshness(db)
     return options, status
 
 
 def read_meta(location: Location) -> tuple[dict, dict]:
     """The filter options (with ``ready``: is there data) and the sync status (with ``freshness``,
-    see :func:`lib.finance.metrics.data_freshness`). Reading a file that does not exist yet does
+    see :func:`lib.finance.metrics.warehouse_freshness`). Reading a file that does not exist yet does
     not create it."""
     if not warehouse_exists(location):
         return {"ready": False}, {}

@@ -176,3 +176,17 @@ def test_the_accounts_newest_payment_is_read_from_the_sync_state(db):
                [ts("2025-03-11 08:00")])
     assert m.account_newest(db) == datetime(2025, 3, 11, 8, 0)
     assert m.data_freshness(db, m.account_newest(db))["stale"] is True
+
+
+def test_one_account_behind_is_not_hidden_by_another_accounts_newer_payment(db):
+    # the warehouse: pi_1 of '' at 03-09 08:00, pi_2 of acct_b at 03-10 09:30 (the fixture)
+    db.execute(f"ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS {ACCOUNT_NEWEST_COLUMN} BIGINT")
+    db.execute("INSERT INTO sync_state (account, resource, account_newest) VALUES "
+               "('', 'payment_intents', ?), ('acct_b', 'payment_intents', ?)",
+               [ts("2025-03-09 09:00"), ts("2025-03-10 09:30")])  # '' has a newer one; acct_b is up to date
+    assert m.data_freshness(db, m.account_newest(db))["stale"] is False  # overall: 03-10 09:30 both sides
+    fresh = m.warehouse_freshness(db)
+    assert fresh == {"synced_up_to": datetime(2025, 3, 9, 8, 0), "account_newest": datetime(2025, 3, 9, 9, 0),
+                     "stale": True, "account": ""}
+    db.execute("UPDATE sync_state SET account_newest = ? WHERE account = ''", [ts("2025-03-09 08:00")])
+    assert m.warehouse_freshness(db)["stale"] is False and m.warehouse_freshness(db)["account"] is None

@@ -70,7 +70,14 @@ from lib.finance.metrics.series import (
     success_failure_over_time,
     volume_over_time,
 )
-from lib.finance.metrics.status import account_newest, data_freshness, filter_options, has_data, sync_status
+from lib.finance.metrics.status import (
+    account_newest,
+    data_freshness,
+    filter_options,
+    has_data,
+    sync_status,
+    warehouse_freshness,
+)
 from lib.finance.store import CAPTURED_PAY_STATUSES, PAY_STATUSES
 
 __all__ = [
@@ -91,6 +98,7 @@ __all__ = [
     "compute_dashboard",
     "count_payments",
     "data_freshness",
+    "warehouse_freshness",
     "decline_reasons",
     "disputes_by_reason",
     "disputes_by_status",

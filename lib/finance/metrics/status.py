@@ -112,3 +112,19 @@ def data_freshness(db: Reader, newest_in_account: datetime | None, account: str 
     synced = None if newest is None or pd.isna(newest) else pd.Timestamp(newest).to_pydatetime()
     stale = newest_in_account is not None and (synced is None or synced < newest_in_account)
     return {"synced_up_to": synced, "account_newest": newest_in_account, "stale": stale}
+
+
+def warehouse_freshness(db: Reader) -> dict:
+    """:func:`data_freshness` account by account (each account's warehouse rows against the newest
+    PaymentIntent its own sync saw in the API), so one account being behind is not hidden by
+    another's newer payments: the first stale account's result, else the whole warehouse's. The
+    result's ``account`` names the stale account (``None`` when nothing is stale)."""
+    if "sync_state" in db.table_names():
+        for r in db.records("SELECT * FROM sync_state WHERE resource = 'payment_intents' ORDER BY account"):
+            if r.get(ACCOUNT_NEWEST_COLUMN) is None:
+                continue
+            newest = datetime.fromtimestamp(int(r[ACCOUNT_NEWEST_COLUMN]), UTC).replace(tzinfo=None)
+            fresh = data_freshness(db, newest, r.get("account", ""))
+            if fresh["stale"]:
+                return {**fresh, "account": r.get("account", "")}
+    return {**data_freshness(db, account_newest(db)), "account": None}
