@@ -1,4 +1,4 @@
-"""Test helpers for running the finance metrics on Postgres too: a bulk copy of a DuckDB
+"""Test helpers for the finance warehouse on both engines: exact row counts, and a bulk copy of a DuckDB
 warehouse's tables into the app's own Postgres warehouse
 (:class:`lib.finance.store.PostgresWarehouse`, ``COPY ... FROM STDIN``, CSV). Only for tests and
 benchmarks."""
@@ -9,7 +9,16 @@ import os
 import tempfile
 from collections.abc import Iterable
 
-from lib.finance.store import TABLES, PostgresWarehouse, open_postgres
+from lib.finance.store import TABLES, Location, PostgresWarehouse, open_postgres, open_warehouse
+
+
+def row_counts(location: Location, tables: Iterable[str] = TABLES) -> dict[str, int]:
+    """Rows per table in the warehouse at ``location`` (either engine), counted exactly."""
+    warehouse = open_warehouse(location)
+    try:
+        return {t: warehouse.count_rows(t) for t in tables}
+    finally:
+        warehouse.close()
 
 
 def open_pg(url: str) -> PostgresWarehouse:

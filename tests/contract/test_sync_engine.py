@@ -13,6 +13,7 @@ from lib.finance import metrics as m
 from lib.finance.store import open_warehouse
 from lib.finance.sync import EVENTS_RETENTION_SECONDS
 from lib.sync import main, sync
+from tests.finance_engines import row_counts
 from tests.unit.fake_stripe import Failure, FakeStripe
 
 TABLES = ("customers", "payment_intents", "charges", "refunds", "disputes", "balance_transactions")
@@ -38,14 +39,6 @@ def run(fake: FakeStripe, db, **kw):
     kw.setdefault("now", lambda: fake.clock)
     kw.setdefault("sleep", lambda s: None)
     return sync(fake.client(), db, **kw)
-
-
-def counts(db) -> dict[str, int]:
-    wh = open_warehouse(db)
-    try:
-        return {t: wh.count_rows(t) for t in TABLES}
-    finally:
-        wh.close()
 
 
 def query(db, sql, params=None):
@@ -83,7 +76,7 @@ def test_first_run_backfills_every_resource_into_typed_columns(fake, db):
     result = run(fake, db)
     assert result.status == "ok", result.message
     assert result.mode == "backfill"
-    assert counts(db) == {"customers": 1, "payment_intents": 4, "charges": 4, "refunds": 1, "disputes": 1,
+    assert row_counts(db, TABLES) == {"customers": 1, "payment_intents": 4, "charges": 4, "refunds": 1, "disputes": 1,
                           "balance_transactions": 5}
     types = dict(query(db, "SELECT column_name, data_type FROM information_schema.columns "
                            "WHERE table_name = 'charges'"))
@@ -127,8 +120,8 @@ def test_pagination_follows_has_more_with_starting_after(fake, db):
     assert len(pages) == 3
     assert pages[0].param("starting_after") is None
     assert pages[1].param("starting_after") and pages[2].param("starting_after")
-    assert counts(db)["payment_intents"] == 230
-    assert counts(db)["charges"] == 230
+    assert row_counts(db, TABLES)["payment_intents"] == 230
+    assert row_counts(db, TABLES)["charges"] == 230
     assert query(db, "SELECT count(DISTINCT id), sum(amount) FROM payment_intents") == [
         (230, sum(1000 + i for i in range(230)))]
 
@@ -136,18 +129,18 @@ def test_pagination_follows_has_more_with_starting_after(fake, db):
 def test_full_resync_is_idempotent(fake, db):
     seed_small(fake)
     run(fake, db)
-    first = counts(db)
+    first = row_counts(db, TABLES)
     totals = query(db, "SELECT sum(amount), sum(fee), sum(net) FROM balance_transactions")
     result = run(fake, db, full=True)
     assert result.mode == "backfill" and result.ok
-    assert counts(db) == first
+    assert row_counts(db, TABLES) == first
     assert query(db, "SELECT sum(amount), sum(fee), sum(net) FROM balance_transactions") == totals
 
 
 def test_empty_account_syncs_to_empty_tables(fake, db):
     result = run(fake, db)
     assert result.ok, result.message
-    assert counts(db) == dict.fromkeys(TABLES, 0)
+    assert row_counts(db, TABLES) == dict.fromkeys(TABLES, 0)
     assert run(fake, db).mode == "incremental"
 
 
@@ -263,7 +256,7 @@ def test_cursor_older_than_event_retention_falls_back_to_backfill(fake, db):
     result = run(fake, db)
     assert result.ok and result.mode == "backfill"
     assert {r.path for r in fake.requests} >= {f"/v1/{t}" for t in TABLES}
-    assert counts(db)["payment_intents"] == 5
+    assert row_counts(db, TABLES)["payment_intents"] == 5
 
 
 def test_events_forbidden_falls_back_to_listing_new_objects(fake, db):
@@ -289,7 +282,7 @@ def test_rate_limits_are_retried_with_exponential_backoff(fake, db):
     assert result.ok, result.message
     assert len(sleeps) == 3
     assert sleeps[0] < sleeps[2]
-    assert counts(db)["charges"] == 4
+    assert row_counts(db, TABLES)["charges"] == 4
 
 
 def test_retry_after_header_is_honoured(fake, db):
@@ -312,7 +305,7 @@ def test_network_errors_are_retried_then_reported(fake, db):
 def test_revoked_key_gives_a_clear_message_and_keeps_the_data(fake, db):
     seed_small(fake)
     assert run(fake, db).ok
-    before = counts(db)
+    before = row_counts(db, TABLES)
     fake.tick(60)
     fake.pay(5555)
     fake.failures.append(Failure("/v1/", 401))
@@ -320,7 +313,7 @@ def test_revoked_key_gives_a_clear_message_and_keeps_the_data(fake, db):
     assert result.status == "error"
     assert "401" in result.message and "revoked" in result.message
     assert "sk_test" not in result.message and "fake" not in result.message
-    assert counts(db) == before
+    assert row_counts(db, TABLES) == before
     assert query(db, "SELECT status FROM sync_runs ORDER BY run_id DESC LIMIT 1") == [("error",)]
 
 
@@ -331,14 +324,14 @@ def test_forbidden_resource_fails_alone_and_recovers_later(fake, db):
     assert result.status == "partial"
     assert "disputes" in result.message and "403" in result.message
     assert "rk_test" not in result.message
-    got = counts(db)
+    got = row_counts(db, TABLES)
     assert got["disputes"] == 0 and got["charges"] == 4 and got["balance_transactions"] == 5
     assert query(db, "SELECT last_error IS NOT NULL FROM sync_state WHERE resource = 'disputes'") == [(True,)]
     fake.failures.clear()
     fake.tick(60)
     again = run(fake, db)
     assert again.ok, again.message
-    assert counts(db)["disputes"] == 1
+    assert row_counts(db, TABLES)["disputes"] == 1
     assert query(db, "SELECT last_error FROM sync_state WHERE resource = 'disputes'") == [(None,)]
 
 
@@ -350,7 +343,7 @@ def test_interrupted_backfill_resumes_from_the_checkpoint(fake, db):
     fake.failures.append(Failure("/v1/charges", None, after=2))
     first = run(fake, db, max_attempts=2)
     assert first.status == "error"
-    assert counts(db)["charges"] == 200
+    assert row_counts(db, TABLES)["charges"] == 200
     checkpoint = query(db, "SELECT phase, backfill_after, backfill_created FROM sync_state "
                            "WHERE resource = 'charges'")[0]
     assert checkpoint[0] == "backfill" and checkpoint[1].startswith("ch_")
@@ -361,8 +354,8 @@ def test_interrupted_backfill_resumes_from_the_checkpoint(fake, db):
     assert second.ok and second.mode == "resume"
     charge_calls = fake.list_calls("charges")
     assert len(charge_calls) == 1 and charge_calls[0].param("starting_after") == checkpoint[1]
-    assert counts(db)["charges"] == 250
-    assert counts(db)["balance_transactions"] == 250
+    assert row_counts(db, TABLES)["charges"] == 250
+    assert row_counts(db, TABLES)["balance_transactions"] == 250
     assert query(db, "SELECT count(DISTINCT id) FROM charges") == [(250,)]
 
 
@@ -437,7 +430,7 @@ def test_a_second_sync_of_the_same_account_is_refused_while_one_runs(fake, db, e
     assert wanted in second.message.lower()
     assert requests_meanwhile == 0  # the refused run fetched nothing
     assert results["first"].ok, results["first"].message
-    assert counts(db) == {"customers": 1, "payment_intents": 4, "charges": 4, "refunds": 1, "disputes": 1,
+    assert row_counts(db, TABLES) == {"customers": 1, "payment_intents": 4, "charges": 4, "refunds": 1, "disputes": 1,
                           "balance_transactions": 5}
     assert run(fake, db).ok  # the lock is free again
 

@@ -19,6 +19,7 @@ from lib.sandbox import start_sandbox
 from lib.sandbox.seed import seed
 from lib.sync import sync
 from tests.contract.money_helpers import run_jobs
+from tests.finance_engines import row_counts
 
 RESOURCES = ("customers", "payment_intents", "charges", "refunds", "disputes", "balance_transactions")
 
@@ -49,14 +50,6 @@ def api_counts(client: stripe.StripeClient) -> dict[str, int]:
     return {r: len(api_objects(client, r)) for r in RESOURCES}
 
 
-def warehouse_counts(location) -> dict[str, int]:
-    wh = open_warehouse(location)
-    try:
-        return {t: wh.count_rows(t) for t in RESOURCES}
-    finally:
-        wh.close()
-
-
 def rollup_net_by_day(location) -> dict:
     wh = open_warehouse(location)
     try:
@@ -76,7 +69,7 @@ def api_net_by_day(client: stripe.StripeClient) -> dict:
 
 
 def assert_in_step(client, location) -> None:
-    assert warehouse_counts(location) == api_counts(client)
+    assert row_counts(location) == api_counts(client)
     assert rollup_net_by_day(location) == api_net_by_day(client)  # the dashboard's rollups too
 
 
