@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = generate(con, args.payments, end=END, days=365, seed=42, rollups=False)
     gen_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    rebuild_rollups(con)
+    rebuild_rollups(DuckDBWarehouse(con))
     roll_s = time.perf_counter() - t0
     print(f"Generated {counts['payment_intents']:,} PaymentIntents, {counts['charges']:,} charges, "
           f"{counts['refunds']:,} refunds, {counts['disputes']:,} disputes, "

@@ -1,10 +1,11 @@
-"""Finance: sync Stripe data into a warehouse (DuckDB) and show it on the Finance dashboard.
+"""Finance: sync Stripe data into a warehouse (an embedded DuckDB file, or the shared Postgres of
+``DATABASE_URL``) and show it on the Finance dashboard.
 
 Subpackages and modules (lower first; none imports one below it):
 
 * :mod:`lib.finance.money` -- exact major units and their SQL; re-exports THE amount formatter.
 * :mod:`lib.finance.store` -- the warehouse: location, schema, rollups, the :class:`Reader`/
-  :class:`Warehouse` interface and its DuckDB implementation (the one place that opens the file).
+  :class:`Warehouse` interface and its DuckDB and Postgres implementations.
 * :mod:`lib.finance.sync` -- the sync engine (backfill, event-driven incremental, resume,
   retries). Command line: ``python -m lib.sync``.
 * :mod:`lib.finance.metrics` -- KPIs, series and the payments table over a :class:`Reader`.

@@ -1,4 +1,5 @@
-"""Money for the finance warehouse: exact major units and the same rules as SQL expressions.
+"""Money for the finance warehouse: exact major units (the same rule as an Ibis expression for the
+queries: :func:`lib.finance.metrics.expressions.major_text`).
 
 Display formatting is not here: the one amount formatter is
 :func:`lib.stripe_facts.currencies.format_amount`, re-exported below for the finance UI.
@@ -11,7 +12,7 @@ from decimal import Decimal
 from lib.stripe_facts import currencies
 from lib.stripe_facts.currencies import format_amount
 
-__all__ = ["exponent", "exponent_sql", "format_amount", "format_rate", "major_sql", "to_major"]
+__all__ = ["exponent", "format_amount", "format_rate", "to_major"]
 
 
 def exponent(currency: str | None) -> int:
@@ -31,22 +32,3 @@ def format_rate(rate: float | None, digits: int = 2) -> str:
     if rate is None or rate != rate:  # None or NaN
         return "–"
     return f"{rate * 100:.{digits}f}%"
-
-
-def exponent_sql(column: str) -> str:
-    """A SQL expression giving the minor-unit exponent of the currency in ``column``."""
-    zero = sorted(c for c in currencies.SUPPORTED if exponent(c) == 0)
-    three = sorted(c for c in currencies.SUPPORTED if exponent(c) == 3)
-
-    def lst(items: list[str]) -> str:
-        return ", ".join(f"'{c}'" for c in items) or "NULL"
-
-    return f"(CASE WHEN {column} IN ({lst(zero)}) THEN 0 WHEN {column} IN ({lst(three)}) THEN 3 ELSE 2 END)"
-
-
-def major_sql(column: str, currency_column: str) -> str:
-    """SQL for the exact major-unit amount as text ('10.99', '500', '5.120')."""
-    e = exponent_sql(currency_column)
-    return (f"(CASE {e} WHEN 0 THEN CAST({column} AS VARCHAR) "
-            f"WHEN 3 THEN CAST(CAST({column} AS DECIMAL(38,0)) * 0.001 AS VARCHAR) "
-            f"ELSE CAST(CAST({column} AS DECIMAL(38,0)) * 0.01 AS VARCHAR) END)")

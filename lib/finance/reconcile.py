@@ -11,8 +11,10 @@ rollups:
 * **Counts per object type over a window.** For each synced resource, the number of objects the
   API lists with ``created`` in ``[start, end)`` against the warehouse rows in the same window.
 
-The API side is read page by page (``limit=100``) with plain JSON, like the sync. A report lists
-every check with both numbers, so a finance person sees where to look; ``ok`` says whether all agree.
+The API side is read page by page (``limit=100``) with plain JSON, like the sync. The warehouse side
+is one account's rows (``account``, default ``''``: the app's own key), since a warehouse may hold
+several accounts and the client sees one. A report lists every check with both numbers, so a
+finance person sees where to look; ``ok`` says whether all agree.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from lib.finance.store.columns import DEFAULT_ACCOUNT
 from lib.finance.store.schema import TABLES
 from lib.finance.store.warehouse import Reader
 from lib.stripe_facts.currencies import format_amount
@@ -117,31 +120,38 @@ def api_balance(get: Callable[[str, dict[str, Any]], dict[str, Any]]) -> dict[st
     return totals
 
 
-def warehouse_nets(reader: Reader) -> dict[str, int]:
-    rows = reader.records("SELECT currency, SUM(net) AS net FROM balance_transactions GROUP BY currency")
+def warehouse_nets(reader: Reader, account: str = DEFAULT_ACCOUNT) -> dict[str, int]:
+    rows = reader.records("SELECT currency, SUM(net) AS net FROM balance_transactions WHERE account = ? "
+                          "GROUP BY currency", [account])
     return {str(r["currency"]).lower(): int(r["net"] or 0) for r in rows}
 
 
-def warehouse_count(reader: Reader, table: str, start: datetime, end: datetime) -> int:
+def warehouse_count(reader: Reader, table: str, start: datetime, end: datetime,
+                    account: str = DEFAULT_ACCOUNT) -> int:
     if table not in TABLES:
         raise ValueError(f"not a warehouse table: {table}")
-    row = reader.row(f"SELECT COUNT(*) FROM {table} WHERE created >= ? AND created < ?",
-                     (start.replace(tzinfo=None), end.replace(tzinfo=None)))
+    row = reader.row(f"SELECT COUNT(*) FROM {table} WHERE account = ? AND created >= ? AND created < ?",
+                     (account, start.replace(tzinfo=None), end.replace(tzinfo=None)))
     return int(row[0]) if row else 0
 
 
 def reconcile(client: Any, reader: Reader, start: datetime, end: datetime,
               tables: Iterable[tuple[str, str]] = COUNTED,
-              get: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> Reconciliation:
-    """Compare ``reader``'s warehouse with the API of ``client`` (times are UTC)."""
+              get: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+              account: str = DEFAULT_ACCOUNT) -> Reconciliation:
+    """Compare ``account``'s rows in ``reader``'s warehouse with the API of ``client`` (times are UTC;
+    counts over ``[start, end)``). Raises ``ValueError`` when ``end`` is not after ``start``."""
+    if end <= start:
+        raise ValueError("The reconciliation window must end after it starts.")
     get = get or (lambda path, params: _get(client, path, params))
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     checks: list[Check] = []
-    stripe_bal, ours = api_balance(get), warehouse_nets(reader)
+    stripe_bal, ours = api_balance(get), warehouse_nets(reader, account)
     for cur in sorted(set(stripe_bal) | set(ours)):
         s, w = stripe_bal.get(cur, 0), ours.get(cur, 0)
         checks.append(Check("balance", cur, s, w, format_amount(s, cur), format_amount(w, cur)))
     lo, hi = int(start.timestamp()), int(end.timestamp())
     for table, path in tables:
-        checks.append(Check("count", table, count_api(get, path, lo, hi), warehouse_count(reader, table, start, end)))
+        checks.append(Check("count", table, count_api(get, path, lo, hi),
+                            warehouse_count(reader, table, start, end, account)))
     return Reconciliation(start, end, checks)

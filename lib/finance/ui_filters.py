@@ -1,5 +1,10 @@
-"""Finance dashboard sidebar filters: date range presets, granularity, currency, card and status
-filters, turned into :class:`lib.finance.metrics.Filters`."""
+"""Finance dashboard sidebar filters: the account, date range presets, granularity, currency, card
+and status filters, turned into :class:`lib.finance.metrics.Filters`.
+
+The **Account** choice is shown only when the warehouse holds more than one account (several keys
+synced into it with ``python -m lib.sync --account LABEL=ENV_VAR``): with one account it could
+change nothing. Its default, *All accounts*, adds the accounts up (amounts still per currency);
+picking one filters every KPI, chart and table to that account's rows."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from lib.finance.ui_format import pay_status_badge
 RANGES = ("Last 7 days", "Last 30 days", "Last 90 days", "Last 365 days", "Year to date", "All time",
           "Custom")
 DEFAULT_RANGE = "Last 30 days"
+ALL_ACCOUNTS_LABEL = "All accounts"
+DEFAULT_ACCOUNT_LABEL = "This app's key"  # account '' : the app's own connection
 CURRENCY_HELP = ("Picks payments by the currency the customer paid in (the **presentment** currency). "
                  "Gross, refunds, fees and net stay in your **settlement** currency: Stripe converts each "
                  "payment into it when it settles, so EUR payments show the dollars they settled for. "
@@ -29,6 +36,25 @@ def _resolve_range(choice: str, options: dict, today: date) -> tuple[date, date]
     return today - timedelta(days=days - 1), today
 
 
+def account_label(account: str | None) -> str:
+    """How an account reads in the chooser: ``None`` is every account, ``''`` the app's own key."""
+    if account is None:
+        return ALL_ACCOUNTS_LABEL
+    return account or DEFAULT_ACCOUNT_LABEL
+
+
+def _account_choice(accounts: list[str]) -> str | None:
+    """The Account selectbox (only with more than one account); ``None``: every account."""
+    if len(accounts) < 2:
+        st.session_state.pop("fin_account", None)
+        return None
+    if st.session_state.get("fin_account") not in (None, *accounts):  # left the data: back to all
+        st.session_state["fin_account"] = None
+    return st.selectbox("Account", [None, *accounts], key="fin_account", format_func=account_label,
+                        help="The Stripe account whose data every number, chart and table shows "
+                             "(several keys can be synced into one warehouse).")
+
+
 def render_filters(options: dict) -> m.Filters | None:
     today = datetime.now(UTC).date()
     # values chosen earlier may have left the data (e.g. after a re-sync): drop them, don't fail
@@ -40,6 +66,7 @@ def render_filters(options: dict) -> m.Filters | None:
                 st.session_state[key] = kept
     with st.sidebar:
         st.subheader("Finance filters")
+        account = _account_choice(options.get("accounts", []))
         choice = st.selectbox("Date range", RANGES, index=RANGES.index(DEFAULT_RANGE), key="fin_range")
         start, end = _resolve_range(choice, options, today)
         if choice == "Custom":
@@ -63,7 +90,7 @@ def render_filters(options: dict) -> m.Filters | None:
                                   placeholder="All statuses")
     try:
         return m.Filters(start, end, gran or "day", tuple(currencies), tuple(brands), tuple(countries),
-                         tuple(statuses))
+                         tuple(statuses), account=account)
     except ValueError as exc:
         st.error(str(exc))
         return None

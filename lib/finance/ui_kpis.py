@@ -115,11 +115,17 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
                      previous_records=captured), inverse=True,
           help=f"Disputes opened in the range (inquiries excluded) / successful payments. Card "
                f"networks start monitoring at {m.DISPUTE_RATE_THRESHOLD:.2%}.")
-    od = dash.open_disputes
-    due = od["evidence_due_by"].dropna().min() if len(od) else None
-    cols[4].metric("Open disputes", f"{len(od):,}", border=True,
-                   delta=f"next due {pd.Timestamp(due):%d %b}" if due is not None else None,
-                   delta_color="off", delta_arrow="off", help="Disputes waiting for your response (all dates).")
+    deadlines = m.dispute_deadlines(dash.open_disputes)
+    # The tile's change stays short (like the others); the overdue count gets its own line.
+    nxt = deadlines["next_due"]
+    cols[4].metric("Open disputes", f"{deadlines['open']:,}", border=True,
+                   delta=f"next due {pd.Timestamp(nxt):%d %b}" if nxt is not None else None,
+                   delta_color="off", delta_arrow="off",
+                   help="Disputes waiting for your response (all dates); the next due date is never a past one.")
+    if deadlines["overdue"]:
+        n = deadlines["overdue"]
+        st.warning(f"**{n:,} open dispute{'s are' if n != 1 else ' is'} overdue**: past the evidence due "
+                   "date without a response (see *Disputes needing a response*).", icon=":material/schedule:")
     if t["dispute_rate_flag"]:
         st.error(f"Dispute rate {format_rate(t['dispute_rate_count'])} is at or above the card networks' "
                  f"{m.DISPUTE_RATE_THRESHOLD:.2%} monitoring threshold.", icon=":material/warning:")

@@ -4,7 +4,6 @@ export and drill-down to the explorer."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +11,7 @@ import streamlit as st
 from lib import ui_pages
 from lib.finance import metrics as m
 from lib.finance.money import format_amount
+from lib.finance.store import Location
 from lib.finance.ui_data import export_bytes, read
 from lib.finance.ui_format import brand_label, decline_label, pay_status_badge
 from lib.finance.ui_tables import show_table
@@ -53,18 +53,18 @@ def payments_display(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def render_payments(path: Path, f: m.Filters) -> None:
+def render_payments(path: Location, f: m.Filters) -> None:
     st.subheader("Payments")
     key = dataclasses.astuple(f)
     total = read(path, m.count_payments, f)
     pages = max(1, -(-total // TABLE_PAGE_SIZE))
     cols = st.columns([1, 1.4, 1.6, 2.6], vertical_alignment="bottom")
     page = cols[0].number_input("Page", min_value=1, max_value=pages, value=1, step=1, key="fin_page")
-    cols[1].download_button("Export CSV", data=lambda: export_bytes(str(path), key, "csv"),
+    cols[1].download_button("Export CSV", data=lambda: export_bytes(path, key, "csv"),
                             file_name=f"payments_{f.start}_{f.end}.csv", mime="text/csv", key="fin_csv",
                             icon=":material/download:", on_click="ignore", disabled=total == 0,
                             help="Every payment the filters select (amounts in minor units + exact decimals).")
-    cols[2].download_button("Export Parquet", data=lambda: export_bytes(str(path), key, "parquet"),
+    cols[2].download_button("Export Parquet", data=lambda: export_bytes(path, key, "parquet"),
                             file_name=f"payments_{f.start}_{f.end}.parquet",
                             mime="application/vnd.apache.parquet", key="fin_parquet",
                             icon=":material/download:", on_click="ignore", disabled=total == 0,

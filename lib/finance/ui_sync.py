@@ -1,15 +1,20 @@
 """The Finance dashboard's sync bar: "Sync now" (with a progress bar), "Full re-sync", the
-auto-refresh choice and the last run's summary. Session-state keys are prefixed ``fin_``."""
+auto-refresh choice and the last run's summary. Session-state keys are prefixed ``fin_``.
+
+The sync writes where the dashboard reads (``location``, :func:`lib.finance.ui_data.warehouse_location`):
+the Postgres of ``DATABASE_URL`` when set (shared by every replica), else the DuckDB file. A sync of the same account already running --
+another session, another replica, ``python -m lib.sync`` -- is reported as such ("busy"), not as
+an error: nothing was changed and the other run's data appears when it finishes."""
 
 from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from lib.finance.store import Location
 from lib.finance.sync import SyncProgress, client_from_settings, run_sync
 from lib.finance.ui_data import cached_dashboard
 from lib.redaction import safe_error_message
@@ -24,7 +29,7 @@ def sync_client():
     return client_from_settings()
 
 
-def render_sync_bar(path: Path, status: dict, *, show_problems: bool = True) -> None:
+def render_sync_bar(path: Location, status: dict, *, show_problems: bool = True) -> None:
     last = status.get("last_run")
     cols = st.columns([1.2, 1.2, 4])
     with cols[0]:
@@ -54,7 +59,7 @@ def render_sync_bar(path: Path, status: dict, *, show_problems: bool = True) -> 
         _auto_refresh(path, interval)
 
 
-def run_sync_ui(path: Path, *, full: bool = False) -> None:
+def run_sync_ui(path: Location, *, full: bool = False) -> None:
     """Run a sync with a progress bar, keep its result for the next run of the page, rerun."""
     bar = st.progress(0.0, text="Starting sync…")
 
@@ -74,7 +79,7 @@ def run_sync_ui(path: Path, *, full: bool = False) -> None:
     st.rerun()
 
 
-def _auto_refresh(path: Path, seconds: int) -> None:
+def _auto_refresh(path: Location, seconds: int) -> None:
     @st.fragment(run_every=seconds)
     def ticker():
         stamp = st.session_state.get("fin_refresh_stamp")

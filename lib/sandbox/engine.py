@@ -95,6 +95,9 @@ class Ctx:
     base_url: str = ""
     # Seeding runs async transitions at once, with the clock moved forward by their delay.
     inline_jobs: bool = False
+    # When set, the ``created`` of the events this context emits (seeding: the time the batch is
+    # recorded, while ``now`` -- the objects' ``created`` -- is back in the seeded history).
+    events_at: int | None = None
     emitted: list[str] = field(default_factory=list)
     # The request's write-behind view of the store (http/server.py): a request's writes go out together.
     write_behind: Any = None
@@ -115,7 +118,8 @@ class Ctx:
         automatic = self.request_id is None
         event = {
             "id": new_id("evt", body_of(obj["id"])[:12] + random_body(12)),
-            "object": "event", "api_version": self.engine.event_api_version, "created": self.now,
+            "object": "event", "api_version": self.engine.event_api_version,
+            "created": self.now if self.events_at is None else self.events_at,
             "data": data, "livemode": False, "pending_webhooks": 0,
             "request": {"id": None if automatic else self.request_id,
                         "idempotency_key": None if automatic else self.idempotency_key},
@@ -132,7 +136,7 @@ class Ctx:
     def schedule(self, delay: float, kind: str, payload: dict) -> None:
         """Run job ``kind`` after the engine's async delay (scaled by ``delay`` as a weight)."""
         if self.inline_jobs:
-            sub = Ctx(self.engine, self.now + max(1, int(delay * 60)), inline_jobs=True)
+            sub = Ctx(self.engine, self.now + max(1, int(delay * 60)), inline_jobs=True, events_at=self.events_at)
             self.engine.wiring.jobs[kind](sub, payload)
             self.emitted.extend(sub.emitted)
             return

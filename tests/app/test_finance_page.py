@@ -17,6 +17,7 @@ from streamlit.proto.Metric_pb2 import Metric
 
 from lib.finance import ENV_FINANCE_DB, ui_sync
 from lib.finance.money import format_amount, format_rate
+from lib.finance.store import open_duckdb
 from lib.finance.sync import run_sync
 from lib.finance.synthetic import generate
 from tests.app.conftest import open_page, rendered_text
@@ -218,6 +219,23 @@ def test_sync_errors_are_readable_and_keep_the_data(db_env, tmp_path, monkeypatc
     assert "401" in errors and "revoked" in errors
     assert "sk_test" not in rendered_text(at)
     assert metric(at, "Gross volume") == "$10.99"  # last good data still shown
+
+
+def test_a_sync_already_running_is_said_so_and_changes_nothing(db_env, monkeypatch):
+    fake = FakeStripe(start=int(datetime.now(UTC).timestamp()) - 3600)
+    fake.pay(1099)
+    monkeypatch.setattr(ui_sync, "sync_client", fake.client)
+    at = open_page(PAGE)
+    before = metric(at, "Gross volume")
+    other = open_duckdb(":memory:")
+    try:
+        with other.sync_lock(""):  # another session's run holds this app's sync lock
+            at.button(key="fin_sync").click().run()
+    finally:
+        other.close()
+    assert not at.exception and not any("sync" in e.value.lower() for e in at.error)  # said as info
+    assert any("already running in this app" in i.value for i in at.info)
+    assert fake.requests == [] and metric(at, "Gross volume") == before
 
 
 def test_connection_failure_for_sync_is_a_message(db_env, monkeypatch):

@@ -13,17 +13,18 @@ import pytest
 import stripe
 
 from lib.finance.reconcile import reconcile
-from lib.finance.store.duckdb_warehouse import open_warehouse
+from lib.finance.store import open_warehouse
 from lib.sandbox import start_sandbox
 from lib.sync import sync
 from tests.contract.money_helpers import run_jobs
 
 
 @pytest.fixture
-def account(tmp_path):
+def account(warehouse_location):
+    """A private sandbox and a warehouse on each engine (a DuckDB file, a fresh Postgres)."""
     handle = start_sandbox(memory=True, async_delay=0)
     client = stripe.StripeClient("sk_test_reconcile", base_addresses={"api": handle.url}, max_network_retries=0)
-    yield handle, client, tmp_path / "finance.duckdb"
+    yield handle, client, warehouse_location
     handle.stop()
 
 
@@ -70,3 +71,16 @@ def test_a_synced_account_matches_and_every_difference_is_named(account):
                     ("count", "balance_transactions"): -1}
     assert "payment_intents: the warehouse has 1 fewer than Stripe (3 vs 4)" in report.summary()
     assert "USD balance" in report.summary()
+
+
+def test_an_empty_window_is_refused_before_any_request(account):
+    _, client, db = account
+    start, end = window()
+    calls = []
+    warehouse = open_warehouse(db)
+    try:
+        with pytest.raises(ValueError, match="must end after it starts"):
+            reconcile(client, warehouse, end, start, get=lambda path, params: calls.append(path) or {})
+    finally:
+        warehouse.close()
+    assert calls == []

@@ -4,14 +4,19 @@ Both replicas register their webhook endpoint with the same sandbox, so every ev
 twice — once to each. The shop's tables live in the shared Postgres (``DATABASE_URL``), and each
 event id is recorded once (primary key + ``ON CONFLICT DO NOTHING``), so the order is fulfilled
 exactly once whichever replica applies it first; the other sees a duplicate.
+
+The finance warehouse and the sync state live there too (schema ``finance``): a **Sync now** clicked
+on one replica's Finance page is what the other replica's Finance page shows.
 """
 
 from __future__ import annotations
 
 import pytest
 import stripe
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
+from lib.finance.store import open_postgres
+from lib.finance.store.postgres_warehouse import close_pools
 from lib.sandbox import start_sandbox
 from lib.shop import MerchantDB, payments
 from tests.e2e.conftest import free_port, streamlit_server, wait_for_page
@@ -34,7 +39,28 @@ def open_once(browser: Browser, url: str) -> None:
     context.close()
 
 
-def test_two_replicas_on_one_postgres_fulfil_an_order_exactly_once(browser, processor, pg_database, tmp_path):
+PAGE_TIMEOUT_MS = 120_000  # a first Finance run (Ibis compiles) and a sync on two shared cores
+
+
+def finance_page(browser: Browser, url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{url}/finance_dashboard")
+    wait_for_page(page, "Finance dashboard")
+    return context, page
+
+
+def synced_payment_intents(url: str) -> int:
+    """PaymentIntents in the shared warehouse, read by this (third) process."""
+    warehouse = open_postgres(url)
+    try:
+        return warehouse.count_rows("payment_intents") if "payment_intents" in warehouse.table_names() else 0
+    finally:
+        warehouse.close()
+
+
+def test_two_replicas_on_one_postgres_fulfil_an_order_exactly_once_and_share_the_sync(
+        browser, processor, pg_database, tmp_path):
     env = {"STRIPE_API_BASE": processor.url, "DATABASE_URL": pg_database.url}
     client = stripe.StripeClient("sk_test_team", base_addresses={"api": processor.url}, max_network_retries=0)
     ports = [free_port(), free_port()]
@@ -69,3 +95,23 @@ def test_two_replicas_on_one_postgres_fulfil_an_order_exactly_once(browser, proc
             assert len(fulfilled) == 1 and shop.order(order_id)["status"] == "paid"
         finally:
             shop.close()
+
+        # replica A syncs; replica B's Finance page shows what A wrote (the one payment above)
+        context, page = finance_page(browser, url_a)
+        page.get_by_role("button", name="Sync now").click(timeout=PAGE_TIMEOUT_MS)
+        try:
+            assert wait_until(lambda: synced_payment_intents(pg_database.url) == 1, timeout=120, interval=0.5)
+            expect(page.get_by_test_id("stCaptionContainer").filter(has_text="Last sync")).to_contain_text(
+                "payment intents 1", timeout=PAGE_TIMEOUT_MS)
+        finally:
+            context.close()
+            close_pools()
+        context, page = finance_page(browser, url_b)
+        try:
+            expect(page.get_by_test_id("stCaptionContainer").filter(has_text="Last sync")).to_contain_text(
+                "payment intents 1", timeout=PAGE_TIMEOUT_MS)
+            tile = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Successful payments", exact=True))
+            expect(tile.first.get_by_test_id("stMetricValue")).to_have_text("1", timeout=PAGE_TIMEOUT_MS)
+            expect(page.get_by_text("computed in Postgres")).to_be_visible()
+        finally:
+            context.close()

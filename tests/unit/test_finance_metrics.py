@@ -132,7 +132,7 @@ def build(con) -> None:
     insert_objects(con, "refunds", REFUNDS)
     insert_objects(con, "disputes", DISPUTES)
     insert_objects(con, "balance_transactions", BALANCE_TXNS)
-    rebuild_rollups(con)
+    rebuild_rollups(DuckDBWarehouse(con))
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +223,7 @@ def test_dispute_rate_threshold_is_075_percent(db):
                                       for i in range(n)])
         insert_objects(c, "disputes", [{"id": "du_x", "created": ts("2025-03-02 10:00"), "amount": 1000,
                                         "currency": "usd", "status": "lost", "charge": "ch_0"}])
-        rebuild_rollups(c)
+        rebuild_rollups(DuckDBWarehouse(c))
         assert row(m.payment_kpis(DuckDBWarehouse(c), MARCH), currency="usd")["dispute_rate_flag"] is flagged
 
 
@@ -414,7 +414,7 @@ def test_empty_database_has_no_data_and_empty_options():
     assert m.filter_options(empty)["currencies"] == []
     assert m.sync_status(empty) == {"last_run": None, "resources": [], "counts": {}}
     ensure_schema(c)
-    rebuild_rollups(c)
+    rebuild_rollups(DuckDBWarehouse(c))
     assert m.has_data(empty) is True
     assert m.compute_dashboard(empty, MARCH).ledger.empty
     assert m.sync_status(empty)["counts"] == {"customers": 0, "payment_intents": 0, "charges": 0, "refunds": 0,
@@ -474,7 +474,7 @@ def test_canceled_uncaptured_charge_gets_canceled_status():
     ensure_schema(c)
     insert_objects(c, "charges", [charge("ch_a", "2025-03-01 10:00", 1000, "usd", "visa", "US", captured=False)])
     insert_objects(c, "payment_intents", [pi("pi_a", "2025-03-01 10:00", 1000, "usd", "canceled", "ch_a")])
-    rebuild_rollups(c)
+    rebuild_rollups(DuckDBWarehouse(c))
     assert c.execute("SELECT pay_status FROM charges").fetchall() == [("canceled",)]
 
 

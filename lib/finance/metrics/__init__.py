@@ -1,5 +1,7 @@
 """Finance KPIs and series, each a function of a :class:`~lib.finance.store.Reader` and a
-:class:`Filters` returning a DataFrame (or a dict), computed in SQL over the rollups.
+:class:`Filters` returning a DataFrame (or a dict), computed over the rollups by queries written
+once with Ibis: each is compiled once per (engine, filter shape) and run with its values bound
+(:mod:`lib.finance.store.queries`), on DuckDB or Postgres, with the same results and dtypes.
 
 Conventions
 -----------
@@ -18,9 +20,10 @@ Conventions
   transfers and other money movements are not sales and are left out (:data:`NON_SALES_CATEGORIES`).
 * Filters: ``currencies`` (presentment), ``brands``/``countries`` (card), ``statuses`` (the
   payment status of the charge, see :data:`lib.finance.store.PAY_STATUSES`). Empty = all.
+  ``account``: one account's rows; ``None`` = every account.
 
 Inner layers (lower first): :mod:`~lib.finance.metrics.filters` (what counts, :class:`Filters`),
-:mod:`~lib.finance.metrics.sql` (SQL fragments), then :mod:`~lib.finance.metrics.kpis`,
+:mod:`~lib.finance.metrics.expressions` (Ibis fragments), then :mod:`~lib.finance.metrics.kpis`,
 :mod:`~lib.finance.metrics.series`, :mod:`~lib.finance.metrics.payments_table` (the payments table
 reads ``charges``, not a rollup) and :mod:`~lib.finance.metrics.status` (data and sync status), and
 on top :mod:`~lib.finance.metrics.dashboard` (:func:`compute_dashboard`).
@@ -38,8 +41,16 @@ from lib.finance.metrics.filters import (
     REFUND_CATEGORIES,
     REFUND_COUNTED_STATUSES,
     Filters,
+    FilterShape,
 )
-from lib.finance.metrics.kpis import ledger_kpis, open_disputes, payment_kpis, payment_totals, totals_from
+from lib.finance.metrics.kpis import (
+    dispute_deadlines,
+    ledger_kpis,
+    open_disputes,
+    payment_kpis,
+    payment_totals,
+    totals_from,
+)
 from lib.finance.metrics.payments_table import (
     PAYMENT_COLUMNS,
     count_payments,
@@ -59,7 +70,14 @@ from lib.finance.metrics.series import (
     success_failure_over_time,
     volume_over_time,
 )
-from lib.finance.metrics.status import filter_options, has_data, sync_status
+from lib.finance.metrics.status import (
+    account_newest,
+    data_freshness,
+    filter_options,
+    has_data,
+    sync_status,
+    warehouse_freshness,
+)
 from lib.finance.store import CAPTURED_PAY_STATUSES, PAY_STATUSES
 
 __all__ = [
@@ -68,6 +86,7 @@ __all__ = [
     "DISPUTE_RATE_THRESHOLD",
     "Dashboard",
     "FUNNEL_STAGES",
+    "FilterShape",
     "Filters",
     "GRANULARITIES",
     "NON_SALES_CATEGORIES",
@@ -75,11 +94,15 @@ __all__ = [
     "PAY_STATUSES",
     "REFUND_CATEGORIES",
     "REFUND_COUNTED_STATUSES",
+    "account_newest",
     "compute_dashboard",
     "count_payments",
+    "data_freshness",
+    "warehouse_freshness",
     "decline_reasons",
     "disputes_by_reason",
     "disputes_by_status",
+    "dispute_deadlines",
     "export_payments",
     "fees_net_over_time",
     "filter_options",

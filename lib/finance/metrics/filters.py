@@ -1,5 +1,6 @@
 """What the finance metrics count (categories, statuses, the dispute threshold) and the
-dashboard's :class:`Filters` (see :mod:`lib.finance.metrics`)."""
+dashboard's :class:`Filters` (see :mod:`lib.finance.metrics`), with their query *shape*
+(:class:`FilterShape`: which filters are present, how many values each has) and their bind values."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ FUNNEL_STAGES = ("Created", "Attempted", "Authorized", "Succeeded")
 
 
 @dataclass(frozen=True)
+class FilterShape:
+    """What a compiled query depends on: the granularity (only for series), how many currencies,
+    brands, countries and statuses are selected (0 = no filter) and whether one account is."""
+    granularity: str = "day"
+    currencies: int = 0
+    brands: int = 0
+    countries: int = 0
+    statuses: int = 0
+    account: bool = False
+
+
+@dataclass(frozen=True)
 class Filters:
     start: date
     end: date
@@ -27,6 +40,7 @@ class Filters:
     brands: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    account: str | None = None  # one account's rows; None = every account
 
     def __post_init__(self) -> None:
         if self.granularity not in GRANULARITIES:
@@ -51,6 +65,21 @@ class Filters:
     @property
     def end_ts_exclusive(self) -> datetime:
         return datetime.combine(self.end + timedelta(days=1), datetime.min.time())
+
+    def shape(self, periodic: bool = False) -> FilterShape:
+        """The shape of the queries for these filters; ``periodic`` for series (by granularity)."""
+        return FilterShape(self.granularity if periodic else "day", len(self.currencies), len(self.brands),
+                           len(self.countries), len(self.statuses), self.account is not None)
+
+    def values(self) -> dict:
+        """The bind values: ``start``/``end`` (dates), ``start_ts``/``end_ts`` (the end exclusive),
+        ``currency_0``..., ``brand_0``..., ``country_0``..., ``status_0``... and ``account``."""
+        out: dict = {"start": self.start, "end": self.end, "start_ts": self.start_ts,
+                     "end_ts": self.end_ts_exclusive, "account": self.account}
+        for prefix, values in (("currency", self.currencies), ("brand", self.brands),
+                               ("country", self.countries), ("status", self.statuses)):
+            out.update({f"{prefix}_{i}": v for i, v in enumerate(values)})
+        return out
 
     @classmethod
     def last_days(cls, days: int, today: date | None = None, **kw) -> Filters:

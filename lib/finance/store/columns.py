@@ -1,8 +1,11 @@
 """Row shapes for the finance warehouse: :class:`Column` and :class:`Table` (a table's columns,
-its DDL, a batch of API objects as an Arrow table), the accessors that read a field out of an API
-object, and the derived charge fields (``decline_code``, ``pay_status``).
+its DDL, a batch of API objects as an Arrow table or as plain rows), the accessors that read a
+field out of an API object, and the derived charge fields (``decline_code``, ``pay_status``).
 
-Engine-neutral: the DDL uses types DuckDB and Postgres share; nothing here opens a database.
+Engine-neutral: :meth:`Table.ddl` writes DuckDB's or Postgres's spelling of the same types;
+nothing here opens a database. Two columns are not read from the object but filled in when a batch
+is written: ``account`` (which Stripe account the row came from; part of every primary key, so two
+accounts synced into one warehouse never overwrite each other) and ``synced_at``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from typing import Any
 import pyarrow as pa
 
 Obj = Mapping[str, Any]
+
+# The account of the app's own key (the embedded sandbox, or the one configured key); a sync given a
+# label (``python -m lib.sync --account LABEL=ENV_VAR``) keeps its rows under that label.
+DEFAULT_ACCOUNT = ""
 
 
 @dataclass(frozen=True)
@@ -27,32 +34,51 @@ class Column:
         return _ARROW_TYPES[self.sql_type]
 
 
+ACCOUNT = "account"
+SYNCED_AT = "synced_at"
+FILLED_IN = (ACCOUNT, SYNCED_AT)  # columns set per batch, not read from the object
+# Postgres's name where it differs from DuckDB's.
+POSTGRES_TYPES = {"DOUBLE": "DOUBLE PRECISION"}
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
     object: str  # Stripe's ``object`` value
     columns: tuple[Column, ...]
+    key: tuple[str, ...] = ("account", "id")
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ddl(self) -> str:
-        cols = ",\n  ".join(
-            f"{c.name} {c.sql_type}{' PRIMARY KEY' if c.name == 'id' else ''}" for c in self.columns
-        )
+    def ddl(self, dialect: str = "duckdb") -> str:
+        """``CREATE TABLE IF NOT EXISTS`` in ``dialect`` (``duckdb`` or ``postgres``)."""
+        def spelled(col: Column) -> str:
+            kind = POSTGRES_TYPES.get(col.sql_type, col.sql_type) if dialect == "postgres" else col.sql_type
+            return f"{col.name} {kind}" + (f" NOT NULL DEFAULT '{DEFAULT_ACCOUNT}'" if col.name == ACCOUNT else "")
+
+        cols = ",\n  ".join([*(spelled(c) for c in self.columns), f"PRIMARY KEY ({', '.join(self.key)})"])
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
 
-    def to_arrow(self, objects: Iterable[Obj], synced_at: int) -> pa.Table:
+    def values(self, col: Column, rows: list[Obj], synced_at: int, account: str) -> list[Any]:
+        """One column of a batch: read from each object, or the batch's ``account``/``synced_at``."""
+        if col.name == SYNCED_AT:
+            return [synced_at] * len(rows)
+        if col.name == ACCOUNT:
+            return [account] * len(rows)
+        return [col.get(o) for o in rows]
+
+    def to_arrow(self, objects: Iterable[Obj], synced_at: int, account: str = "") -> pa.Table:
         rows = list(objects)
-        arrays = []
-        for col in self.columns:
-            if col.name == "synced_at":
-                values = [synced_at] * len(rows)
-            else:
-                values = [col.get(o) for o in rows]
-            arrays.append(pa.array(values, type=col.arrow_type))
+        arrays = [pa.array(self.values(col, rows, synced_at, account), type=col.arrow_type)
+                  for col in self.columns]
         return pa.Table.from_arrays(arrays, names=self.column_names)
+
+    def to_rows(self, objects: Iterable[Obj], synced_at: int, account: str = "") -> list[tuple]:
+        """The batch as tuples in column order (Unix seconds for timestamps), for ``COPY``."""
+        rows = list(objects)
+        return list(zip(*(self.values(col, rows, synced_at, account) for col in self.columns), strict=True))
 
 
 _ARROW_TYPES = {
@@ -73,7 +99,8 @@ def dig(obj: Any, *path: str) -> Any:
     """``obj[p0][p1]...`` or ``None`` when any step is missing/null."""
     cur = obj
     for key in path:
-        if not isinstance(cur, Mapping):
+        # ``type(...) is dict`` first: parsed JSON is dicts, and the ABC check costs ~1 µs a cell
+        if type(cur) is not dict and not isinstance(cur, Mapping):
             return None
         cur = cur.get(key)
         if cur is None:
@@ -81,10 +108,29 @@ def dig(obj: Any, *path: str) -> Any:
     return cur
 
 
+def path_getter(*path: str) -> Callable[[Obj], Any]:
+    """``lambda o: dig(o, *path)``, with one- and two-step paths spelled out: a sync flattens every
+    field of every object, and the generic loop cost ~3x the plain ``dict.get``."""
+    if len(path) == 1:
+        (key,) = path
+        return lambda o: o.get(key)
+    if len(path) == 2:
+        first, second = path
+
+        def get2(o: Obj) -> Any:
+            inner = o.get(first)
+            return inner.get(second) if type(inner) is dict else dig(inner, second)
+
+        return get2
+    return lambda o: dig(o, *path)
+
+
 def ref_id(value: Any) -> str | None:
     """An expandable field's id whether it came back expanded (a dict) or as a string."""
     if value is None:
         return None
+    if type(value) is str:
+        return value
     if isinstance(value, Mapping):
         return value.get("id")
     return str(value)
@@ -108,7 +154,7 @@ def charge_pay_status(charge: Obj) -> str:
     ``failed``, ``pending``, ``disputed``, ``refunded`` (fully), ``partially_refunded``,
     ``uncaptured`` (authorized only) or ``succeeded``. ``canceled`` (uncaptured and the
     PaymentIntent canceled) is set when the rollups are rebuilt, once the PaymentIntent is
-    known (:data:`lib.finance.store.rollups.FIX_CANCELED_SQL`)."""
+    known (:func:`lib.finance.store.rollups.canceled_charges`)."""
     status = charge.get("status")
     if status == "failed":
         return "failed"

@@ -1,16 +1,21 @@
-"""The finance warehouse in one DuckDB file: the only place that opens it.
+"""The finance warehouse in one DuckDB file (the embedded default): the only place that opens it.
 
-:func:`open_warehouse` opens the file (waiting while another process holds DuckDB's lock) and
+:func:`open_duckdb` opens the file (waiting while another process holds DuckDB's lock) and
 returns a :class:`DuckDBWarehouse`, which implements :class:`lib.finance.store.warehouse.Warehouse`
 over that one connection. :func:`insert_objects` is the bulk upsert (an Arrow batch, ``INSERT OR
 REPLACE ... BY NAME``), also used on a bare connection by tests that build an account by hand.
+
+One sync at a time: DuckDB lets one process write the file, and within this process a lock
+(:meth:`DuckDBWarehouse.sync_lock`) refuses a second run at once.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +23,24 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib.finance.store.columns import Obj, Table
-from lib.finance.store.rollups import rebuild_rollups, rollups_exist
-from lib.finance.store.schema import TABLES, ensure_schema
-from lib.finance.store.warehouse import WarehouseError
+from lib.finance.store.columns import ACCOUNT, Obj, Table
+from lib.finance.store.rollups import ROLLUP_TABLES, rebuild_rollups, rollups_exist
+from lib.finance.store.schema import SYNC_STATE_DDL, TABLES, ensure_schema
+from lib.finance.store.warehouse import StateReads, SyncAlreadyRunning, WarehouseError
+
+# Today's in-process guard for the embedded file (the file itself admits one writing process).
+_PROCESS_LOCK = threading.Lock()
+IN_THIS_APP = "A sync is already running in this app. Wait for it to finish."
 
 
 def insert_objects(con: duckdb.DuckDBPyConnection, table: str | Table, objects: Iterable[Obj],
-                   synced_at: int = 0) -> int:
-    """Upsert API objects (dicts) into their table by id. Returns the number of distinct ids."""
+                   synced_at: int = 0, account: str = "") -> int:
+    """Upsert API objects (dicts) into their table by (account, id). Returns the number of distinct ids."""
     spec = TABLES[table] if isinstance(table, str) else table
     dedup = {o["id"]: o for o in objects if o.get("id")}
     if not dedup:
         return 0
-    con.register("_fin_insert", spec.to_arrow(dedup.values(), synced_at))
+    con.register("_fin_insert", spec.to_arrow(dedup.values(), synced_at, account))
     try:
         con.execute(f"INSERT OR REPLACE INTO {spec.name} BY NAME SELECT * FROM _fin_insert")
     finally:
@@ -39,13 +48,17 @@ def insert_objects(con: duckdb.DuckDBPyConnection, table: str | Table, objects: 
     return len(dedup)
 
 
-class DuckDBWarehouse:
+class DuckDBWarehouse(StateReads):
     """:class:`~lib.finance.store.warehouse.Warehouse` over one DuckDB connection."""
 
     Error = duckdb.Error  # what a query may raise
+    dialect = "duckdb"  # the SQL the read methods take: DuckDB's (placeholders ?)
+    cheap_counts = True
+    inserted = None
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, location: str = ":memory:") -> None:
         self.con = con
+        self.location = location
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -53,7 +66,9 @@ class DuckDBWarehouse:
         return self.con.execute(sql, list(params)).df()
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        return self.con.execute(sql, list(params)).fetchone()
+        # fetchall, not fetchone: DuckDB 2 refuses register() while a result is not fully fetched
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0] if rows else None
 
     def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, list(params))
@@ -65,24 +80,51 @@ class DuckDBWarehouse:
 
     def table_names(self) -> set[str]:
         return {r[0] for r in self.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()").fetchall()}
 
-    def count_rows(self, table: str) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-    def load_state(self) -> dict[str, dict[str, Any]]:
-        return {r["resource"]: r for r in self.records("SELECT * FROM sync_state")}
-
-    def latest_run(self) -> dict[str, Any] | None:
-        if "sync_runs" not in self.table_names():
-            return None
-        rows = self.records("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")
-        return rows[0] if rows else None
+    def count_rows(self, table: str, account: str | None = None) -> int:
+        where, args = ("WHERE account = ?", [account]) if account is not None else ("", [])
+        return int(self.con.execute(f"SELECT count(*) FROM {table} {where}", args).fetchone()[0])
 
     # -- writing -----------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
+        self._add_accounts()
         ensure_schema(self.con)
+
+    def _add_accounts(self) -> None:
+        """A file made before accounts existed: each table is rebuilt with the ``account`` column in
+        its key (rows kept, account ``''``), and the rollups are dropped so the next sync rebuilds them."""
+        columns: dict[str, set[str]] = {}
+        for table, column in self.con.execute(  # duckdb_columns(): ~10x faster than information_schema
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                "AND database_name = current_database()").fetchall():
+            columns.setdefault(table, set()).add(column)
+        old = [t for t in (*TABLES, "sync_state") if t in columns and ACCOUNT not in columns[t]]
+        if not old and ("sync_runs" not in columns or ACCOUNT in columns["sync_runs"]):
+            return
+        with self.transaction():
+            for name in old:
+                self.con.execute(f"ALTER TABLE {name} RENAME TO {name}_before_accounts")
+                self.con.execute(TABLES[name].ddl() if name in TABLES else SYNC_STATE_DDL)
+                self.con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {name}_before_accounts")
+                self.con.execute(f"DROP TABLE {name}_before_accounts")
+            if "sync_runs" in columns:
+                self.con.execute("ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS account VARCHAR DEFAULT ''")
+            for name in ROLLUP_TABLES:
+                self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    @contextmanager
+    def sync_lock(self, account: str) -> Iterator[None]:
+        if not _PROCESS_LOCK.acquire(blocking=False):
+            raise SyncAlreadyRunning(IN_THIS_APP)
+        try:
+            yield
+        finally:
+            _PROCESS_LOCK.release()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -94,20 +136,28 @@ class DuckDBWarehouse:
             self.con.execute("ROLLBACK")
             raise
 
-    def upsert(self, table: Table, objects: Iterable[Obj], synced_at: int) -> int:
-        return insert_objects(self.con, table, objects, synced_at)
+    def upsert(self, table: Table, objects: Iterable[Obj], synced_at: int, account: str = "") -> int:
+        return insert_objects(self.con, table, objects, synced_at, account)
 
-    def mark_deleted(self, table: str, ids: Sequence[str]) -> None:
-        self.con.execute(f"UPDATE {table} SET deleted = true WHERE list_contains(?, id)", [list(ids)])
+    def mark_deleted(self, table: str, ids: Sequence[str], account: str = "") -> None:
+        self.con.execute(f"UPDATE {table} SET deleted = true WHERE account = ? AND list_contains(?, id)",
+                         [account, list(ids)])
 
-    def save_state(self, resource: str, **values: Any) -> None:
-        cols = ["resource", *values]
+    def save_state(self, resource: str, *, account: str = "", **values: Any) -> None:
+        if values:  # an UPDATE of the existing row first: ~5x cheaper in DuckDB than the upsert
+            sets = ", ".join(f"{c} = ?" for c in values)
+            updated = self.con.execute(f"UPDATE sync_state SET {sets} WHERE account = ? AND resource = ?",
+                                       [*values.values(), account, resource]).fetchone()
+            if updated and updated[0]:
+                return
+        cols = ["account", "resource", *values]
         placeholders = ", ".join("?" for _ in cols)
         updates = ", ".join(f"{c} = excluded.{c}" for c in values)
+        conflict = f"DO UPDATE SET {updates}" if values else "DO NOTHING"
         self.con.execute(
             f"INSERT INTO sync_state ({', '.join(cols)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (resource) DO UPDATE SET {updates}",
-            [resource, *values.values()])
+            f"ON CONFLICT (account, resource) {conflict}",
+            [account, resource, *values.values()])
 
     def record_run(self, run_id: int, values: Mapping[str, Any]) -> None:
         newest = self.con.execute("SELECT max(run_id) FROM sync_runs").fetchone()[0]
@@ -117,18 +167,19 @@ class DuckDBWarehouse:
         self.con.execute(f"INSERT INTO sync_runs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                          [run_id, *values.values()])
 
-    def rebuild_rollups(self) -> None:
-        rebuild_rollups(self.con)
+    def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+                        written_since: datetime | None = None) -> set[date] | None:
+        return rebuild_rollups(self, days, accounts, written_since=written_since)
 
     def rollups_exist(self) -> bool:
-        return rollups_exist(self.con)
+        return rollups_exist(self)
 
     def close(self) -> None:
         self.con.close()
 
 
-def open_warehouse(path: Path | str, *, read_only: bool = False, attempts: int = 20, wait: float = 0.25,
-                   sleep: Callable[[float], None] = time.sleep) -> DuckDBWarehouse:
+def open_duckdb(path: Path | str, *, read_only: bool = False, attempts: int = 20, wait: float = 0.25,
+                sleep: Callable[[float], None] = time.sleep) -> DuckDBWarehouse:
     """Open the finance DuckDB file (creating its folder unless ``read_only``). While another
     process holds the file's lock, waits ``wait`` seconds between ``attempts``. Raises
     :class:`~lib.finance.store.warehouse.WarehouseError` with a readable message."""
@@ -140,7 +191,7 @@ def open_warehouse(path: Path | str, *, read_only: bool = False, attempts: int =
         if attempt:
             sleep(wait)
         try:
-            return DuckDBWarehouse(duckdb.connect(str(path), read_only=read_only))
+            return DuckDBWarehouse(duckdb.connect(str(path), read_only=read_only), str(path))
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():  # not a lock: e.g. a file that is not a DuckDB database
                 raise WarehouseError(f"Could not open the finance database {path.name}: "

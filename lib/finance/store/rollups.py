@@ -1,126 +1,348 @@
 """Daily rollup tables: the dashboard's KPIs and charts read these (only the payments table reads
-``charges`` itself). DuckDB SQL.
+``charges`` itself). Written once with Ibis (:mod:`lib.finance.store.queries`), run on DuckDB and
+Postgres.
 
-Rebuilt in one transaction by every sync that wrote something (or found them missing) and by the
-synthetic generator, so a reader sees either the old or the new rollups. Every rollup is keyed by UTC ``day`` plus the filter dimensions
-(presentment ``currency``, card ``brand``, card ``country``, the charge's ``pay_status``) so any
-filter combination is a plain ``WHERE`` on a small table. Amounts are ``BIGINT`` minor units, never
-summed across currencies (currency is part of every key).
+Every rollup is keyed by ``account``, UTC ``day`` plus the filter dimensions (presentment
+``currency``, card ``brand``, card ``country``, the charge's ``pay_status``) so any filter
+combination is a plain ``WHERE`` on a small table. Amounts are ``BIGINT`` minor units, never summed
+across currencies (currency is part of every key). Dimension values that do not apply (a non-card
+payment has no brand; a PaymentIntent without a charge has no pay_status) are stored as
+``'(none)'``.
 
-Dimension values that do not apply (a non-card payment has no brand; a PaymentIntent without a
-charge has no pay_status) are stored as ``'(none)'``.
+:func:`rebuild_rollups` recomputes every rollup, or only some days (and accounts), in one
+transaction, so a reader sees either the old or the new rollups.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+
+import ibis
+import ibis.backends.sql.compilers as compilers
+import ibis.expr.types as ir
+import sqlglot.expressions as sge
+from ibis import _
+
+from lib.finance.store.queries import (
+    CompiledQuery,
+    fetch,
+    param,
+    render,
+    table,
+    to_sqlglot,
+    with_placeholders,
+)
+
 NONE = "(none)"
 OPEN_DISPUTE_STATUSES = ("needs_response", "warning_needs_response", "appeal_needs_response")
-
-# Charges of canceled PaymentIntents that were never captured are shown as 'canceled'.
-FIX_CANCELED_SQL = """
-UPDATE charges AS c SET pay_status = 'canceled'
-FROM payment_intents AS p
-WHERE p.id = c.payment_intent AND p.status = 'canceled'
-  AND c.status = 'succeeded' AND NOT coalesce(c.captured, false)
-  AND c.pay_status IS DISTINCT FROM 'canceled'
-"""
-
-_DIMS = f"""coalesce(c.card_brand, '{NONE}') AS brand,
-    coalesce(c.card_country, '{NONE}') AS country,
-    coalesce(c.pay_status, '{NONE}') AS pay_status"""
-
-ROLLUP_SQL: dict[str, str] = {
-    "rollup_charges": f"""
-SELECT CAST(c.created AS DATE) AS day, c.currency,
-    {_DIMS},
-    c.status, c.outcome_type, c.decline_code,
-    count(*)::BIGINT AS n,
-    sum(c.amount)::BIGINT AS amount,
-    sum(coalesce(c.amount_captured, 0))::BIGINT AS amount_captured,
-    sum(coalesce(c.amount_refunded, 0))::BIGINT AS amount_refunded,
-    count(*) FILTER (WHERE c.amount_refunded > 0)::BIGINT AS n_refunded
-FROM charges c
-GROUP BY ALL ORDER BY day
-""",
-    "rollup_refunds": f"""
-SELECT CAST(r.created AS DATE) AS day, r.currency,
-    {_DIMS},
-    r.status, coalesce(r.reason, '{NONE}') AS reason,
-    count(*)::BIGINT AS n,
-    sum(r.amount)::BIGINT AS amount
-FROM refunds r LEFT JOIN charges c ON c.id = r.charge
-GROUP BY ALL ORDER BY day
-""",
-    "rollup_disputes": f"""
-SELECT CAST(d.created AS DATE) AS day, d.currency,
-    {_DIMS},
-    d.status, coalesce(d.reason, '{NONE}') AS reason,
-    (d.status LIKE 'warning_%') AS is_inquiry,
-    count(*)::BIGINT AS n,
-    sum(d.amount)::BIGINT AS amount
-FROM disputes d LEFT JOIN charges c ON c.id = d.charge
-GROUP BY ALL ORDER BY day
-""",
-    # Balance transactions: 'currency' is the settlement currency; 'pcurrency' the presentment
-    # currency of the related charge (the currency filter applies to it), else the BT currency.
-    "rollup_balance": f"""
-WITH linked AS (
-    SELECT b.*, coalesce(ch.id, r.charge, d.charge) AS charge_id
-    FROM balance_transactions b
-    LEFT JOIN charges ch ON ch.id = b.source
-    LEFT JOIN refunds r ON r.id = b.source
-    LEFT JOIN disputes d ON d.id = b.source
-)
-SELECT CAST(b.created AS DATE) AS day, b.currency,
-    coalesce(c.currency, b.currency) AS pcurrency,
-    {_DIMS},
-    coalesce(b.reporting_category, b.type, '{NONE}') AS reporting_category,
-    count(*)::BIGINT AS n,
-    sum(b.amount)::BIGINT AS amount,
-    sum(coalesce(b.fee, 0))::BIGINT AS fee,
-    sum(b.net)::BIGINT AS net
-FROM linked b LEFT JOIN charges c ON c.id = b.charge_id
-GROUP BY ALL ORDER BY day
-""",
-    "rollup_payment_intents": f"""
-SELECT CAST(p.created AS DATE) AS day, p.currency,
-    {_DIMS},
-    p.status,
-    (p.latest_charge IS NOT NULL
-        OR p.status IN ('requires_action', 'processing', 'requires_capture', 'succeeded')) AS attempted,
-    count(*)::BIGINT AS n,
-    sum(p.amount)::BIGINT AS amount
-FROM payment_intents p LEFT JOIN charges c ON c.id = p.latest_charge
-GROUP BY ALL ORDER BY day
-""",
-    # Disputes waiting for a response (a handful of rows), with the charge's brand and country.
-    "rollup_open_disputes": f"""
-SELECT d.id, d.charge, d.payment_intent, d.amount, d.currency, d.status, d.reason, d.created,
-    d.evidence_due_by, d.evidence_has_evidence, d.evidence_submission_count,
-    {_DIMS}
-FROM disputes d LEFT JOIN charges c ON c.id = d.charge
-WHERE d.status IN ({", ".join(f"'{s}'" for s in OPEN_DISPUTE_STATUSES)})
-ORDER BY d.evidence_due_by
-""",
-}
-
-ROLLUP_TABLES = tuple(ROLLUP_SQL)
+ATTEMPTED_PI_STATUSES = ("requires_action", "processing", "requires_capture", "succeeded")
 
 
-def rebuild_rollups(con) -> None:
-    """Recompute every rollup from the raw tables (atomically; a few hundred ms at 1M payments)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(FIX_CANCELED_SQL)
-        for name, sql in ROLLUP_SQL.items():
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a rebuild covers: only the ``days`` given (else all) and only the ``accounts``
+    given (else all). The values are the parameters ``days``/``lo``/``hi`` and ``accounts``.
+    ``since`` (parameter ``since``) narrows :func:`affected_days` to the rows written since then."""
+    days: bool = False
+    accounts: bool = False
+    since: bool = False
 
 
-def rollups_exist(con) -> bool:
-    names = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-    return all(t in names for t in ROLLUP_TABLES)
+ALL = Scope()
+
+
+def _scoped(t: ir.Table, scope: Scope) -> ir.Table:
+    """A base table's rows created on the scope's days (``lo``/``hi`` bound the range, so Postgres
+    uses its (account, created) index), of its accounts."""
+    preds = []
+    if scope.days:
+        preds += [t.created >= param("lo", "timestamp"), t.created < param("hi", "timestamp"),
+                  param("days", "array<date>").contains(t.created.date())]
+    if scope.accounts:
+        preds.append(param("accounts", "array<string>").contains(t.account))
+    return t.filter(*preds) if preds else t
+
+
+def _dims(c: ir.Table) -> dict[str, ir.Value]:
+    return {"brand": c.card_brand.fill_null(NONE), "country": c.card_country.fill_null(NONE),
+            "pay_status": c.pay_status.fill_null(NONE)}
+
+
+def _joined(fact: ir.Table, charge_column: str) -> tuple[ir.Table, ir.Table]:
+    """``fact`` left-joined to its charge by (account, id); returns (join, charges)."""
+    c = table("charges").view()
+    return fact.left_join(c, [fact.account == c.account, fact[charge_column] == c.id]), c
+
+
+def rollup_charges(scope: Scope) -> ir.Table:
+    c = _scoped(table("charges"), scope)
+    return c.group_by(account=c.account, day=c.created.date(), currency=c.currency, **_dims(c),
+                      status=c.status, outcome_type=c.outcome_type, decline_code=c.decline_code).aggregate(
+        n=_.count(), amount=c.amount.sum(), amount_captured=c.amount_captured.fill_null(0).sum(),
+        amount_refunded=c.amount_refunded.fill_null(0).sum(), n_refunded=c.id.count(where=c.amount_refunded > 0))
+
+
+def rollup_refunds(scope: Scope) -> ir.Table:
+    r = _scoped(table("refunds"), scope)
+    j, c = _joined(r, "charge")
+    rows = j.select(account=r.account, day=r.created.date(), currency=r.currency, **_dims(c), status=r.status,
+                    reason=r.reason.fill_null(NONE), amount=r.amount)
+    return rows.group_by("account", "day", "currency", "brand", "country", "pay_status", "status", "reason") \
+        .aggregate(n=_.count(), amount=_.amount.sum())
+
+
+def rollup_disputes(scope: Scope) -> ir.Table:
+    d = _scoped(table("disputes"), scope)
+    j, c = _joined(d, "charge")
+    rows = j.select(account=d.account, day=d.created.date(), currency=d.currency, **_dims(c), status=d.status,
+                    reason=d.reason.fill_null(NONE), is_inquiry=d.status.startswith("warning_"), amount=d.amount)
+    return rows.group_by("account", "day", "currency", "brand", "country", "pay_status", "status", "reason",
+                         "is_inquiry").aggregate(n=_.count(), amount=_.amount.sum())
+
+
+def rollup_balance(scope: Scope) -> ir.Table:
+    """Balance transactions: ``currency`` is the settlement currency, ``pcurrency`` the presentment
+    currency of the related charge (the currency filter applies to it), else the BT currency."""
+    b = _scoped(table("balance_transactions"), scope)
+    r = table("refunds").select("account", "id", "charge")
+    d = table("disputes").select("account", "id", "charge")
+    # the source is the charge itself, or a refund or dispute of it (ids never collide across types)
+    linked = b.left_join(r, [b.account == r.account, b.source == r.id]) \
+        .left_join(d, [b.account == d.account, b.source == d.id]) \
+        .select(account=b.account, created=b.created, currency=b.currency, type=b.type,
+                reporting_category=b.reporting_category, amount=b.amount, fee=b.fee, net=b.net,
+                charge_id=ibis.coalesce(r.charge, d.charge, b.source))
+    linked = linked.view()
+    j, c = _joined(linked, "charge_id")
+    rows = j.select(account=linked.account, day=linked.created.date(), currency=linked.currency,
+                    pcurrency=ibis.coalesce(c.currency, linked.currency), **_dims(c),
+                    reporting_category=ibis.coalesce(linked.reporting_category, linked.type, ibis.literal(NONE)),
+                    amount=linked.amount, fee=linked.fee.fill_null(0), net=linked.net)
+    return rows.group_by("account", "day", "currency", "pcurrency", "brand", "country", "pay_status",
+                         "reporting_category").aggregate(n=_.count(), amount=_.amount.sum(), fee=_.fee.sum(),
+                                                         net=_.net.sum())
+
+
+def rollup_payment_intents(scope: Scope) -> ir.Table:
+    p = _scoped(table("payment_intents"), scope)
+    j, c = _joined(p, "latest_charge")
+    rows = j.select(account=p.account, day=p.created.date(), currency=p.currency, **_dims(c), status=p.status,
+                    attempted=p.latest_charge.notnull() | p.status.isin(ATTEMPTED_PI_STATUSES), amount=p.amount)
+    return rows.group_by("account", "day", "currency", "brand", "country", "pay_status", "status", "attempted") \
+        .aggregate(n=_.count(), amount=_.amount.sum())
+
+
+def rollup_open_disputes(scope: Scope) -> ir.Table:
+    """Disputes waiting for a response (a handful of rows), with the charge's brand and country."""
+    d = _scoped(table("disputes"), scope)
+    d = d.filter(d.status.isin(OPEN_DISPUTE_STATUSES))
+    j, c = _joined(d, "charge")
+    return j.select(account=d.account, day=d.created.date(), id=d.id, charge=d.charge,
+                    payment_intent=d.payment_intent, amount=d.amount, currency=d.currency, status=d.status,
+                    reason=d.reason, created=d.created, evidence_due_by=d.evidence_due_by,
+                    evidence_has_evidence=d.evidence_has_evidence,
+                    evidence_submission_count=d.evidence_submission_count, **_dims(c))
+
+
+ROLLUPS = {f.__name__: f for f in (rollup_charges, rollup_refunds, rollup_disputes, rollup_balance,
+                                   rollup_payment_intents, rollup_open_disputes)}
+ROLLUP_TABLES = tuple(ROLLUPS)
+
+
+@cache
+def rollup_table(name: str) -> ir.Table:
+    """The unbound Ibis table of a rollup (its columns are those of the rollup's query)."""
+    return ibis.table(ROLLUPS[name](ALL).schema(), name=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# which days a rebuild must cover
+
+
+def affected_days(scope: Scope) -> ir.Table:
+    """The days whose rollup rows can change when the rows created on the scope's days change.
+
+    A charge's brand, country and pay_status are dimensions of the rollup rows of its refunds,
+    disputes, balance transactions and PaymentIntent, which may be dated other days; and a
+    canceled PaymentIntent changes its charge's pay_status. So: the charges created on those days
+    or belonging to a PaymentIntent created on them (with ``scope.since``: only those written --
+    ``synced_at`` -- since then), and the days of every row linked to them."""
+    def base(name: str) -> ir.Table:
+        t = table(name).view()
+        return _scoped(t, Scope(accounts=scope.accounts))
+
+    def on_days(t: ir.Table) -> ir.Table:
+        t = _scoped(t, Scope(days=True))
+        return t.filter(t.synced_at >= param("since", "timestamp")) if scope.since else t
+
+    ch, pi = base("charges"), base("payment_intents")
+    touched_pi = on_days(base("payment_intents"))
+    via_pi = ch.semi_join(touched_pi, [ch.account == touched_pi.account, ch.payment_intent == touched_pi.id])
+    keys = on_days(base("charges")).select("account", "id").union(via_pi.select("account", "id"))
+
+    def linked(t: ir.Table, column: str) -> ir.Table:
+        return t.semi_join(keys, [t.account == keys.account, t[column] == keys.id])
+
+    refunds, disputes = linked(base("refunds"), "charge"), linked(base("disputes"), "charge")
+    sources = keys.union(refunds.select("account", "id")).union(disputes.select("account", "id"))
+    bt = base("balance_transactions")
+    bts = bt.semi_join(sources, [bt.account == sources.account, bt.source == sources.id])
+    parts = [linked(ch, "id"), refunds, disputes, linked(pi, "latest_charge"), bts]
+    out = parts[0].select(day=parts[0].created.date())
+    for t in parts[1:]:
+        out = out.union(t.select(day=t.created.date()))
+    return out.distinct()
+
+
+def canceled_charges(scope: Scope) -> ir.Table:
+    """(account, id) of uncaptured charges of canceled PaymentIntents not yet marked 'canceled'."""
+    c = _scoped(table("charges"), scope)
+    p = table("payment_intents")
+    j = c.join(p, [c.account == p.account, c.payment_intent == p.id])
+    return j.filter(p.status == "canceled", c.status == "succeeded", ~c.captured.fill_null(False),
+                    c.pay_status.isnull() | (c.pay_status != "canceled")).select(account=c.account, id=c.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# statements
+
+
+def _quoted(name: str) -> str:
+    return '"' + name + '"'
+
+
+@cache
+def create_sql(name: str, dialect: str) -> list[str]:
+    """``CREATE TABLE IF NOT EXISTS`` for a rollup (and, on Postgres, its (account, day) index)."""
+    compiler = getattr(compilers, dialect).compiler
+    cols = ", ".join(f"{_quoted(c)} {compiler.type_mapper.from_ibis(t).sql(compiler.dialect)}"
+                     for c, t in rollup_table(name).schema().items())
+    out = [f"CREATE TABLE IF NOT EXISTS {name} ({cols})"]
+    if dialect == "postgres":
+        out.append(f"CREATE INDEX IF NOT EXISTS {name}_account_day_idx ON {name} (account, day)")
+    return out
+
+
+@cache
+def delete_sql(name: str, dialect: str, scope: Scope) -> CompiledQuery:
+    """``DELETE`` of a rollup's rows in the scope."""
+    t = rollup_table(name)
+    preds = []
+    if scope.days:
+        preds.append(param("days", "array<date>").contains(t.day))
+    if scope.accounts:
+        preds.append(param("accounts", "array<string>").contains(t.account))
+    if not preds:
+        return CompiledQuery(f"DELETE FROM {name}", ())
+    where = to_sqlglot(t.filter(*preds), dialect).args["where"].this
+    for column in where.find_all(sge.Column):
+        column.set("table", None)
+    return with_placeholders(render(sge.delete(name, where=where), dialect), dialect)
+
+
+@cache
+def insert_sql(name: str, dialect: str, scope: Scope) -> CompiledQuery:
+    """``INSERT INTO`` a rollup of its query's rows in the scope."""
+    expr = ROLLUPS[name](scope)
+    cols = ", ".join(_quoted(c) for c in expr.schema().names)
+    return with_placeholders(f"INSERT INTO {name} ({cols}) {render(to_sqlglot(expr, dialect), dialect)}", dialect)
+
+
+@cache
+def fix_canceled_sql(dialect: str, scope: Scope) -> CompiledQuery:
+    """Charges of canceled PaymentIntents that were never captured are shown as 'canceled'."""
+    keys = render(to_sqlglot(canceled_charges(scope), dialect), dialect)
+    return with_placeholders(f"UPDATE charges SET pay_status = 'canceled' FROM ({keys}) AS fix "
+                             "WHERE fix.account = charges.account AND fix.id = charges.id", dialect)
+
+
+# ---------------------------------------------------------------------------------------------
+# rebuild
+
+
+def _columns(db) -> dict[str, list[str]]:
+    """The columns of the rollup tables that exist, in order."""
+    have: dict[str, list[str]] = {}
+    for row in db.records(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            f"AND table_name IN ({', '.join(repr(n) for n in ROLLUP_TABLES)}) ORDER BY table_name, ordinal_position"):
+        have.setdefault(row["table_name"], []).append(row["column_name"])
+    return have
+
+
+def _current(have: dict[str, list[str]], name: str) -> bool:
+    return have.get(name) == list(rollup_table(name).schema().names)
+
+
+def _ensure_tables(db) -> bool:
+    """Create missing rollup tables; drop and recreate one whose columns are not the query's (a file
+    from before a column was added: rollups are derived data). True when any was (re)created."""
+    have = _columns(db)
+    created = False
+    for name in ROLLUP_TABLES:
+        if _current(have, name):
+            continue
+        if name in have:
+            db.execute(f"DROP TABLE {name}")
+        for statement in create_sql(name, db.dialect):
+            db.execute(statement)
+        created = True
+    return created
+
+
+def rebuild_rollups(db, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+                    written_since: datetime | None = None) -> set[date] | None:
+    """Recompute the rollups from the base tables in one transaction (``db.transaction()``; do not
+    call it inside an open one) and return the days rebuilt (``None``: all of them).
+
+    * ``days=None``: every day (a full rebuild). Otherwise the UTC days (``date``) of the
+      ``created`` of every object written since the last rebuild -- all of them: PaymentIntents,
+      charges, refunds, disputes, balance transactions. The rebuild then also covers the days of
+      the rows linked to those days' charges (their brand, country and status are dimensions of
+      those rows, see :func:`affected_days`). An empty set rebuilds nothing.
+    * ``accounts=None``: every account; else only the rows of these accounts.
+    * ``written_since`` (optional, with ``days``): the rows were written (``synced_at``, UTC) at
+      or after this time, nothing older changed. Then only the charges written since (and those of
+      PaymentIntents written since) carry changes to other days, not every charge of those days:
+      a sync that wrote one payment rebuilds about one day.
+
+    A missing (or outdated) rollup table is created and then everything is rebuilt, whatever
+    ``days`` says. ``db`` is a :class:`~lib.finance.store.warehouse.Warehouse` (``dialect``,
+    ``execute``, ``df``, ``table_names``, ``transaction``)."""
+    day_set = None if days is None else {d.date() if isinstance(d, datetime) else d for d in days}
+    account_list = None if accounts is None else sorted(set(accounts))
+    with db.transaction():
+        if _ensure_tables(db):
+            day_set, account_list = None, None
+        if day_set is not None and not day_set:
+            return set()
+        values: dict = {"accounts": account_list}
+        if day_set is not None:
+            scope = Scope(days=True, accounts=account_list is not None, since=written_since is not None)
+            linked = fetch(db, affected_days, scope, _day_values(day_set) | values | {"since": written_since})
+            day_set |= set(linked["day"].dt.date)
+        scope = Scope(days=day_set is not None, accounts=account_list is not None)
+        if day_set is not None:
+            values |= _day_values(day_set)
+        fix = fix_canceled_sql(db.dialect, scope)
+        db.execute(fix.sql, fix.bind(values))
+        for name in ROLLUP_TABLES:
+            for q in (delete_sql(name, db.dialect, scope), insert_sql(name, db.dialect, scope)):
+                db.execute(q.sql, q.bind(values))
+    return day_set
+
+
+def _day_values(days: set[date]) -> dict:
+    ordered = sorted(days)
+    return {"days": ordered, "lo": datetime.combine(ordered[0], datetime.min.time()),
+            "hi": datetime.combine(ordered[-1] + timedelta(days=1), datetime.min.time())}
+
+
+def rollups_exist(db) -> bool:
+    """Whether every rollup table exists with the columns of its query (``False`` for rollups made
+    by an older version: the next rebuild recreates them)."""
+    have = _columns(db)
+    return all(_current(have, name) for name in ROLLUP_TABLES)

@@ -1,13 +1,17 @@
 """The finance warehouse schema: one table per synced Stripe resource, plus the sync's own
 ``sync_state`` (checkpoints) and ``sync_runs`` (one row per run).
 
+Every table starts with ``account`` (the account the row was synced from; ``''`` for the embedded
+default account) and is keyed by ``(account, id)``, so two accounts' rows never collide.
 Stripe's field names as columns. ``created`` (and other Unix times) are ``TIMESTAMP`` (UTC),
 amounts ``BIGINT`` in minor units next to their ``currency``. Nested fields the dashboard needs
 are flattened with the path joined by ``_`` where that stays readable (``outcome.type`` ->
 ``outcome_type``, ``evidence_details.due_by`` -> ``evidence_due_by``,
 ``payment_method_details.card.brand`` -> ``card_brand``). Expandable fields hold the id.
 Derived columns: ``charges.decline_code`` and ``charges.pay_status`` (see
-:mod:`lib.finance.store.columns`).
+:mod:`lib.finance.store.columns`). Every table has an ``account`` column (``''`` for the app's
+own key, else the label the sync was given) that is part of its primary key, and so does the
+sync's state: one warehouse holds several Stripe accounts, each with its own cursors.
 """
 
 from __future__ import annotations
@@ -16,66 +20,87 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lib.finance.store.columns import Column, Obj, Table, charge_decline_code, charge_pay_status, dig, ref_id
+from lib.finance.store.columns import (
+    Column,
+    Obj,
+    Table,
+    charge_decline_code,
+    charge_pay_status,
+    path_getter,
+    ref_id,
+)
 
 
 def _f(*path: str) -> Callable[[Obj], Any]:
-    return lambda o: dig(o, *path)
+    return path_getter(*path)
 
 
 def _ref(*path: str) -> Callable[[Obj], Any]:
-    return lambda o: ref_id(dig(o, *path))
+    field = path_getter(*path)
+    return lambda o: ref_id(field(o))
 
 
 def _int(*path: str) -> Callable[[Obj], Any]:
+    field = path_getter(*path)
+
     def get(o: Obj) -> int | None:
-        v = dig(o, *path)
+        v = field(o)
         return None if v is None else int(v)
 
     return get
 
 
 def _bool(*path: str) -> Callable[[Obj], Any]:
+    field = path_getter(*path)
+
     def get(o: Obj) -> bool | None:
-        v = dig(o, *path)
+        v = field(o)
         return None if v is None else bool(v)
 
     return get
 
 
 def _lower(*path: str) -> Callable[[Obj], Any]:
+    field = path_getter(*path)
+
     def get(o: Obj) -> str | None:
-        v = dig(o, *path)
+        v = field(o)
         return None if v is None else str(v).lower()
 
     return get
 
 
 def _upper(*path: str) -> Callable[[Obj], Any]:
+    field = path_getter(*path)
+
     def get(o: Obj) -> str | None:
-        v = dig(o, *path)
+        v = field(o)
         return None if v is None else str(v).upper()
 
     return get
 
 
 def _json(*path: str) -> Callable[[Obj], Any]:
+    field = path_getter(*path)
+
     def get(o: Obj) -> str | None:
-        v = dig(o, *path)
+        v = field(o)
         return None if v is None else json.dumps(v, sort_keys=True, separators=(",", ":"))
 
     return get
 
 
 def _float(*path: str) -> Callable[[Obj], Any]:
+    field = path_getter(*path)
+
     def get(o: Obj) -> float | None:
-        v = dig(o, *path)
+        v = field(o)
         return None if v is None else float(v)
 
     return get
 
 
-def _synced(_: Obj) -> None:  # filled in by Table.to_arrow
+def _filled(_: Obj) -> None:  # account and synced_at: filled in per batch (Table.values)
     return None
 
 
@@ -88,6 +113,7 @@ _B = "BIGINT"
 _BOOL = "BOOLEAN"
 
 PAYMENT_INTENTS = Table("payment_intents", "payment_intent", (
+    Column("account", _V, _filled),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -108,10 +134,11 @@ PAYMENT_INTENTS = Table("payment_intents", "payment_intent", (
     Column("last_payment_error_decline_code", _V, _f("last_payment_error", "decline_code")),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _synced),
+    Column("synced_at", _TS, _filled),
 ))
 
 CHARGES = Table("charges", "charge", (
+    Column("account", _V, _filled),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -145,10 +172,11 @@ CHARGES = Table("charges", "charge", (
     Column("pay_status", _V, charge_pay_status),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _synced),
+    Column("synced_at", _TS, _filled),
 ))
 
 REFUNDS = Table("refunds", "refund", (
+    Column("account", _V, _filled),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -161,10 +189,11 @@ REFUNDS = Table("refunds", "refund", (
     Column("failure_reason", _V, _f("failure_reason")),
     Column("failure_balance_transaction", _V, _ref("failure_balance_transaction")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _synced),
+    Column("synced_at", _TS, _filled),
 ))
 
 DISPUTES = Table("disputes", "dispute", (
+    Column("account", _V, _filled),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("amount", _B, _int("amount")),
@@ -183,10 +212,11 @@ DISPUTES = Table("disputes", "dispute", (
     Column("card_brand", _V, _lower("payment_method_details", "card", "brand")),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _synced),
+    Column("synced_at", _TS, _filled),
 ))
 
 BALANCE_TRANSACTIONS = Table("balance_transactions", "balance_transaction", (
+    Column("account", _V, _filled),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("available_on", _TS, _int("available_on")),
@@ -200,10 +230,11 @@ BALANCE_TRANSACTIONS = Table("balance_transactions", "balance_transaction", (
     Column("status", _V, _f("status")),
     Column("source", _V, _ref("source")),
     Column("description", _V, _f("description")),
-    Column("synced_at", _TS, _synced),
+    Column("synced_at", _TS, _filled),
 ))
 
 CUSTOMERS = Table("customers", "customer", (
+    Column("account", _V, _filled),
     Column("id", _V, _f("id")),
     Column("created", _TS, _int("created")),
     Column("email", _V, _f("email")),
@@ -216,7 +247,7 @@ CUSTOMERS = Table("customers", "customer", (
     Column("deleted", _BOOL, lambda o: bool(o.get("deleted", False))),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _synced),
+    Column("synced_at", _TS, _filled),
 ))
 
 TABLES: dict[str, Table] = {t.name: t for t in (
@@ -225,7 +256,8 @@ TABLE_BY_OBJECT: dict[str, Table] = {t.object: t for t in TABLES.values()}
 
 SYNC_STATE_DDL = """
 CREATE TABLE IF NOT EXISTS sync_state (
-  resource VARCHAR PRIMARY KEY,     -- a table name
+  account VARCHAR NOT NULL DEFAULT '', -- the account the cursors belong to
+  resource VARCHAR NOT NULL,        -- a table name
   phase VARCHAR,                    -- 'backfill' (in progress, resumable) or 'ready'
   backfill_after VARCHAR,           -- checkpoint: last id written (starting_after on resume)
   backfill_created BIGINT,          -- checkpoint: 'created' of that object (backfill reached it)
@@ -235,13 +267,16 @@ CREATE TABLE IF NOT EXISTS sync_state (
   last_fetched BIGINT,              -- objects written for this resource by the last run
   last_sync_at TIMESTAMP,           -- last run that touched this resource (UTC)
   last_success_at TIMESTAMP,        -- last run that finished this resource without error (UTC)
-  last_error VARCHAR                -- readable message of the last failure, NULL when fine
+  last_error VARCHAR,               -- readable message of the last failure, NULL when fine
+  account_newest BIGINT,            -- payment_intents row: newest 'created' the API listed at the last run
+  PRIMARY KEY (account, resource)
 )
 """
 
 SYNC_RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS sync_runs (
   run_id BIGINT PRIMARY KEY,
+  account VARCHAR NOT NULL DEFAULT '',
   started_at TIMESTAMP,
   finished_at TIMESTAMP,
   mode VARCHAR,                     -- 'backfill', 'incremental' or 'resume'
@@ -254,11 +289,37 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 """
 
 
-def ensure_schema(con) -> None:
-    """Create every table that does not exist yet, and add ``sync_state.backfill_created`` to a file
-    made before that column existed. Never drops a table or changes existing rows."""
-    for table in TABLES.values():
-        con.execute(table.ddl())
-    con.execute(SYNC_STATE_DDL)
-    con.execute("ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT")
-    con.execute(SYNC_RUNS_DDL)
+# Postgres indexes: each table by (account, created) for date ranges and per-day rollup rebuilds,
+# charges also by (created, id) (the payments table, newest first) and payment_intents by created
+# (the newest payment); and the links the rollups join along. (DuckDB scans; its indexes would
+# only slow the writes.)
+LINK_INDEXES = {"charges": "payment_intent", "payment_intents": "latest_charge", "refunds": "charge",
+                "disputes": "charge", "balance_transactions": "source"}
+ORDER_INDEXES = {"charges": "created, id", "payment_intents": "created"}
+
+
+def index_ddl(dialect: str) -> list[str]:
+    """``CREATE INDEX IF NOT EXISTS`` statements for ``dialect`` (none for DuckDB)."""
+    if dialect != "postgres":
+        return []
+    out = [f"CREATE INDEX IF NOT EXISTS {t}_account_created_idx ON {t} (account, created)" for t in TABLES]
+    out += [f"CREATE INDEX IF NOT EXISTS {t}_account_{c}_idx ON {t} (account, {c})" for t, c in LINK_INDEXES.items()]
+    out += [f"CREATE INDEX IF NOT EXISTS {t}_{c.replace(', ', '_')}_idx ON {t} ({c})" for t, c in ORDER_INDEXES.items()]
+    return out
+
+
+def schema_ddl(dialect: str = "duckdb") -> list[str]:
+    """Every statement :func:`ensure_schema` runs, in order, for 'duckdb' or 'postgres'. (A DuckDB file
+    from before the ``account`` column is migrated first: :meth:`DuckDBWarehouse.ensure_schema`.)"""
+    return [*(t.ddl(dialect) for t in TABLES.values()), SYNC_STATE_DDL,
+            "ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS backfill_created BIGINT",
+            "ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS account_newest BIGINT", SYNC_RUNS_DDL,
+            *index_ddl(dialect)]
+
+
+def ensure_schema(con, dialect: str = "duckdb") -> None:
+    """Create every table (and Postgres index) that does not exist yet, and add columns newer than a
+    file (``sync_state.backfill_created``, ``sync_state.account_newest``). Never drops a table or changes existing
+    rows. ``con`` is anything with ``execute(sql)``: a DuckDB or psycopg connection, or a warehouse."""
+    for statement in schema_ddl(dialect):
+        con.execute(statement)

@@ -18,7 +18,7 @@ from lib.finance.sync.errors import (
     is_retryable,
     retry_after_seconds,
 )
-from lib.finance.sync.model import NO_EVENTS_SLACK_SECONDS, PAGE_LIMIT, Resource
+from lib.finance.sync.model import EVENTS_SETTLE_SECONDS, NO_EVENTS_SLACK_SECONDS, PAGE_LIMIT, Resource
 
 
 class PageFetcher:
@@ -126,13 +126,28 @@ class PageFetcher:
         return data
 
     def newest_event(self) -> tuple[int, list[str]]:
-        """(created, ids at that second) of the newest event; ``now - 5 min`` when there are none.
-        Asked once per run."""
+        """The events cursor for a backfill starting now: (second, event ids already at it) of the
+        newest event -- every id of that second, paging on while a page is all that second -- or
+        (that second + 1, none) once it has settled (``EVENTS_SETTLE_SECONDS``); ``now - 5 min``
+        when there are no events. Asked once per run."""
         if self._newest_event is None:
-            data = self.get("/v1/events", {"limit": PAGE_LIMIT}, "events").get("data") or []
-            if data:
-                top = max(int(e["created"]) for e in data)
-                self._newest_event = (top, sorted(e["id"] for e in data if int(e["created"]) == top))
-            else:
-                self._newest_event = (int(self.now()) - NO_EVENTS_SLACK_SECONDS, [])
+            read_at = self.now()
+            body = self.get("/v1/events", {"limit": PAGE_LIMIT}, "events")
+            data = body.get("data") or []
+            if not data:
+                self._newest_event = (int(read_at) - NO_EVENTS_SLACK_SECONDS, [])
+                return self._newest_event
+            top = max(int(e["created"]) for e in data)
+            if top <= read_at - EVENTS_SETTLE_SECONDS:
+                self._newest_event = (top + 1, [])
+                return self._newest_event
+            ids = {e["id"] for e in data if int(e["created"]) == top}
+            while body.get("has_more") and int(data[-1]["created"]) == top:
+                body = self.get("/v1/events", {"limit": PAGE_LIMIT, "created": {"gte": top},
+                                               "starting_after": data[-1]["id"]}, "events")
+                data = body.get("data") or []
+                if not data:
+                    break
+                ids.update(e["id"] for e in data if int(e["created"]) == top)
+            self._newest_event = (top, sorted(ids))
         return self._newest_event

@@ -9,7 +9,14 @@ from typing import Any
 
 from lib.finance.sync.context import SyncContext
 from lib.finance.sync.errors import ResourceFailed
-from lib.finance.sync.model import PAGE_LIMIT, RESOURCE_BY_OBJECT, Resource, ResourceOutcome, utc_naive
+from lib.finance.sync.model import (
+    EVENTS_SETTLE_SECONDS,
+    PAGE_LIMIT,
+    RESOURCE_BY_OBJECT,
+    Resource,
+    ResourceOutcome,
+    utc_naive,
+)
 
 
 def incremental(run: SyncContext, ready: list[Resource], states: dict[str, dict],
@@ -30,6 +37,7 @@ def incremental(run: SyncContext, ready: list[Resource], states: dict[str, dict]
     any_event = False
     n_events = 0
     events_ok = True
+    read_at = run.now()
     if event_res:
         params: dict[str, Any] = {}
         if since is not None:
@@ -69,33 +77,50 @@ def incremental(run: SyncContext, ready: list[Resource], states: dict[str, dict]
                         ids.add(ev["id"])
             run.progress.report("events", None, 0, f"Read {n_events:,} events", lo + (hi - lo) * 0.2)
 
-    # 2. fetch what changed, resource by resource
+    # 2. fetch what changed, resource by resource; the checkpoints are written together at the end
+    # (one commit; a run stopped half-way keeps older cursors, and re-applying an event is harmless)
     steps = max(1, len(ready))
-    for i, res in enumerate(ready):
-        out = outcomes[res.table]
-        out.mode = "incremental"
-        f_lo = lo + (hi - lo) * (0.2 + 0.8 * i / steps)
-        try:
-            if res.event_object is None or not events_ok:
-                # balance transactions (no events): listed by created when anything happened
-                busy = any_event or since is None or not events_ok
-                fetched = _list_new(run, res, states[res.table]) if busy else 0
-            else:
-                fetched = _apply_changes(run, res, states[res.table], changed[res.table])
-                top, ids = newest_ev.get(res.table, (None, set()))
-                if top is not None:
+    checkpoints: dict[str, dict[str, Any]] = {}
+    try:
+        for i, res in enumerate(ready):
+            out = outcomes[res.table]
+            out.mode = "incremental"
+            f_lo = lo + (hi - lo) * (0.2 + 0.8 * i / steps)
+            try:
+                if res.event_object is None or not events_ok:
+                    # balance transactions (no events): listed by created when anything happened
+                    busy = any_event or since is None or not events_ok
+                    listed: set[str] = set()
+                    fetched = _list_new(run, res, states[res.table], listed) if busy else 0
+                    fetched += _fetch_named(run, res, run.writer.bt_refs - listed)
+                    cursor: dict[str, Any] = {}
+                else:
+                    fetched = _apply_changes(run, res, states[res.table], changed[res.table])
+                    top, ids = newest_ev.get(res.table, (None, set()))
                     cur, seen = cursors[res.table]
-                    new_ids = ids | seen if top == cur else ids
-                    run.writer.save_state(res.table, events_cursor=top,
-                                          events_cursor_ids=json.dumps(sorted(new_ids)))
-            out.fetched += fetched
-            run.writer.save_state(res.table, last_fetched=fetched, last_sync_at=utc_naive(run.now()),
-                                  last_success_at=utc_naive(run.now()), last_error=None)
-        except ResourceFailed as exc:
-            out.error = exc.message
-            run.writer.save_state(res.table, last_sync_at=utc_naive(run.now()), last_error=exc.message)
-        run.progress.report("fetch", res.table, out.fetched, f"{res.label}: {out.fetched:,} updated",
-                            f_lo + (hi - lo) * 0.8 / steps)
+                    cursor = {} if top is None else next_cursor(top, ids | seen if top == cur else ids, read_at)
+                out.fetched += fetched
+                checkpoints[res.table] = {**cursor, "last_fetched": fetched, "last_sync_at": utc_naive(run.now()),
+                                          "last_success_at": utc_naive(run.now()), "last_error": None}
+            except ResourceFailed as exc:
+                out.error = exc.message
+                checkpoints[res.table] = {"last_sync_at": utc_naive(run.now()), "last_error": exc.message}
+            run.progress.report("fetch", res.table, out.fetched, f"{res.label}: {out.fetched:,} updated",
+                                f_lo + (hi - lo) * 0.8 / steps)
+    finally:
+        run.writer.save_states(checkpoints)
+
+
+def next_cursor(top: int, ids: set[str], read_at: float) -> dict[str, Any]:
+    """The events cursor after reading up to ``top`` (the newest event's second; ``ids``: the
+    events applied at that second). Once that second has settled (older than
+    :data:`~lib.finance.sync.model.EVENTS_SETTLE_SECONDS` when the events were read) no event can
+    still appear in it, so the cursor moves to the next second and keeps no ids; otherwise it
+    stays on ``top`` and remembers the ids, so later events of that second are read and these
+    are not applied twice."""
+    if top <= read_at - EVENTS_SETTLE_SECONDS:
+        return {"events_cursor": top + 1, "events_cursor_ids": "[]"}
+    return {"events_cursor": top, "events_cursor_ids": json.dumps(sorted(ids))}
 
 
 def _event_pages(run: SyncContext, params: Mapping[str, Any]) -> Iterator[list[dict]]:
@@ -125,13 +150,15 @@ def _event_targets(obj: Mapping[str, Any]) -> list[tuple[str, str, int]]:
     return out
 
 
-def _list_new(run: SyncContext, res: Resource, state: dict, seen: set[str] | None = None) -> int:
-    """List objects created at/after the watermark (gte: same-second objects are not lost).
-    Ids listed are added to ``seen``."""
+def _list_new(run: SyncContext, res: Resource, state: dict, seen: set[str] | None = None,
+              since: int | None = None) -> int:
+    """List objects created at/after the watermark (gte: same-second objects are not lost), or at/
+    after ``since`` when given (older objects to re-list). Ids listed are added to ``seen``."""
     watermark = state.get("watermark")
+    start = watermark if since is None else since
     params = dict(res.list_extra)
-    if watermark is not None:
-        params["created"] = {"gte": int(watermark)}
+    if start is not None:
+        params["created"] = {"gte": int(start)}
     fetched = 0
     for page in run.api.pages(run.api.path(res), params, res.label):
         newest = max(int(o.get("created") or 0) for o in page)
@@ -140,6 +167,25 @@ def _list_new(run: SyncContext, res: Resource, state: dict, seen: set[str] | Non
         if seen is not None:
             seen.update(o["id"] for o in page)
     state["watermark"] = watermark
+    return fetched
+
+
+def _fetch_named(run: SyncContext, res: Resource, ids: set[str]) -> int:
+    """Balance transactions a refund or dispute written in this run names by id (a refund's
+    ``failure_balance_transaction``, which the API does not expand in lists), fetched by id unless
+    the warehouse has them already."""
+    if not ids:
+        return 0
+    named, have = sorted(ids), set()
+    for i in range(0, len(named), 500):
+        chunk = named[i:i + 500]
+        have.update(r["id"] for r in run.writer.warehouse.records(
+            f"SELECT id FROM {res.table} WHERE account = ? AND id IN ({', '.join('?' for _ in chunk)})",
+            [run.writer.account, *chunk]))
+    wanted = sorted(ids - have)
+    fetched = 0
+    for i in range(0, len(wanted), PAGE_LIMIT):
+        fetched += run.writer.write_page(res, [run.api.retrieve(res, obj_id) for obj_id in wanted[i:i + PAGE_LIMIT]])
     return fetched
 
 
@@ -156,12 +202,12 @@ def _apply_changes(run: SyncContext, res: Resource, state: dict, changed: dict[s
         # not in the list (deleted since, or created by a skewed clock): fetch by id
         old_ids += sorted(new_ids - listed)
     if old_ids:
-        rows = run.writer.count_rows(res.table)
-        if len(old_ids) > max(200, rows // PAGE_LIMIT):
-            # re-listing everything is cheaper than fetching this many objects one by one
-            for page in run.api.pages(run.api.path(res), res.list_extra, res.label):
-                fetched += run.writer.write_page(res, page)
-            return fetched
+        if len(old_ids) > 200 and len(old_ids) > run.writer.count_rows(res.table) // PAGE_LIMIT:
+            # Re-listing is cheaper than fetching this many objects one by one (e.g. history
+            # seeded back in time): from the oldest one's ``created`` when every one is known.
+            known = [changed[i] for i in old_ids if changed.get(i, -1) >= 0]
+            since = min(known) if len(known) == len(old_ids) else 0
+            return fetched + _list_new(run, res, state, since=since)
         batch: list[dict] = []
         for obj_id in old_ids:
             batch.append(run.api.retrieve(res, obj_id))

@@ -16,6 +16,10 @@ EVENTS_RETENTION_SECONDS = 30 * 86400
 STALE_MARGIN_SECONDS = 3600          # treat cursors within an hour of the retention edge as stale
 NO_EVENTS_SLACK_SECONDS = 300        # event cursor when the account has no events yet: now - 5 min
 QUEUE_PAGES = 24                     # pages fetched ahead of the writes (all resources)
+# An event becomes listable within this many seconds of its ``created`` (the time a request, job or
+# seeding batch began; it commits a moment later). A cursor second older than this is complete:
+# the cursor moves past it instead of remembering (and re-listing) every event id in it.
+EVENTS_SETTLE_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("payment_intents", "payment_intents", "PaymentIntents", event_object="payment_intent"),
     Resource("charges", "charges", "charges", {"expand": ["data.balance_transaction"]},
              {"expand": ["balance_transaction"]}, event_object="charge"),
-    Resource("refunds", "refunds", "refunds", event_object="refund"),
+    # A refund's balance transaction comes expanded: back-dated ones (seeded history) are older
+    # than the balance-transaction watermark, so listing those by ``created`` would miss them.
+    Resource("refunds", "refunds", "refunds", {"expand": ["data.balance_transaction"]},
+             {"expand": ["balance_transaction"]}, event_object="refund"),
     Resource("disputes", "disputes", "disputes", event_object="dispute"),
     Resource("balance_transactions", "balance_transactions", "balance transactions"),
 )
@@ -68,7 +75,8 @@ class ResourceOutcome:
 
 @dataclass
 class SyncResult:
-    status: str              # 'ok', 'partial' (some resources failed) or 'error' (nothing/partly done)
+    status: str              # 'ok', 'partial' (some resources failed), 'busy' (another sync of the
+                             # account is running: nothing done) or 'error' (nothing/partly done)
     mode: str                # 'backfill', 'resume', 'incremental'
     message: str
     requests: int = 0
@@ -76,6 +84,7 @@ class SyncResult:
     resources: dict[str, ResourceOutcome] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    account: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
 

@@ -1,24 +1,25 @@
 """One sync run from start to end: which resources need a backfill and which an incremental
-update, the rollups, the run's result and record; and :func:`run_sync`, which opens the warehouse
-and never raises for API or database problems (see :mod:`lib.finance.sync`)."""
+update, the rollups (all of them after a backfill, only the touched days after an incremental
+run), the run's result and record; and :func:`run_sync`, which opens the warehouse, takes the
+account's sync lock and never raises for API or database problems (see :mod:`lib.finance.sync`)."""
 
 from __future__ import annotations
 
+import json
 import random
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import stripe
 
 from lib.finance.store import (
     DATABASE_ERRORS,
     TABLES,
+    Location,
+    SyncAlreadyRunning,
     Warehouse,
     WarehouseError,
-    default_db_path,
     open_warehouse,
 )
 from lib.finance.sync.backfill import backfill
@@ -39,21 +40,20 @@ from lib.finance.sync.model import (
 from lib.finance.sync.progress import ProgressReporter
 from lib.finance.sync.writer import SyncWriter
 
-_RUN_LOCK = threading.Lock()
-
 
 class Syncer:
     """One sync run over one warehouse: requests (:mod:`~lib.finance.sync.http`), writes and
     checkpoints (:mod:`~lib.finance.sync.writer`), backfill (:mod:`~lib.finance.sync.backfill`) and
-    incremental (:mod:`~lib.finance.sync.incremental`)."""
+    incremental (:mod:`~lib.finance.sync.incremental`), for one ``account`` (``''``: the app's own key)."""
 
     def __init__(self, client: stripe.StripeClient, warehouse: Warehouse, *, progress: ProgressFn | None = None,
                  sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.time,
                  max_attempts: int = 6, base_delay: float = 0.5, max_delay: float = 30.0,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, account: str = "") -> None:
         self.warehouse = warehouse
         self.now = now
-        writer = SyncWriter(warehouse, now)
+        self.account = account
+        writer = SyncWriter(warehouse, now, account)
         reporter = ProgressReporter(progress, lambda: writer.objects)
         api = PageFetcher(client, sleep=sleep, now=now, on_retry=lambda msg: reporter.report("retry", None, 0, msg),
                           max_attempts=max_attempts, base_delay=base_delay, max_delay=max_delay, rng=rng)
@@ -64,6 +64,8 @@ class Syncer:
         started = self.now()
         self.warehouse.ensure_schema()
         states = writer.load_state()
+        previous = self.warehouse.latest_run(self.account)
+        previous_counts = json.loads(previous["counts"] or "{}") if previous else None
         outcomes = {r.table: ResourceOutcome() for r in RESOURCES}
         now = self.now()
 
@@ -99,11 +101,18 @@ class Syncer:
             except SyncError as exc:  # events unreadable, auth, network...
                 fatal = exc
 
-        if writer.objects or (fatal is None and not self.warehouse.rollups_exist()):
-            run.progress.report("rollups", None, 0, "Updating dashboard tables…", 0.92)
-            self.warehouse.rebuild_rollups()
+        if fatal is None:
+            self._record_account_newest(to_backfill)
 
-        counts = {t: writer.count_rows(t) for t in TABLES}
+        have_rollups = self.warehouse.rollups_exist()
+        if writer.objects or (fatal is None and not have_rollups):
+            run.progress.report("rollups", None, 0, "Updating dashboard tables…", 0.92)
+            if to_backfill or not have_rollups:
+                self.warehouse.rebuild_rollups()
+            else:  # only what this run touched: O(changes), whatever the warehouse holds
+                self.warehouse.rebuild_rollups(writer.days, [self.account], written_since=writer.first_write)
+
+        counts = writer.counts(TABLES, None if to_backfill else previous_counts)
         failed = {t: o.error for t, o in outcomes.items() if o.error}
         requests = run.api.requests
         if fatal is not None:
@@ -118,39 +127,62 @@ class Syncer:
         finished = self.now()
         result = SyncResult(status=status, mode=mode, message=message, requests=requests,
                             objects=writer.objects, resources=outcomes, counts=counts,
-                            warnings=list(run.warnings),
+                            warnings=list(run.warnings), account=self.account,
                             started_at=utc_naive(started), finished_at=utc_naive(finished))
         writer.record_run(result)
         run.progress.report("done", None, 0, message, 1.0)
         return result
 
 
-def run_sync(client: stripe.StripeClient, db_path: Path | str | None = None, *, full: bool = False,
+    def _record_account_newest(self, backfilled: list[tuple[Resource, dict | None, str]]) -> None:
+        """Keep the newest PaymentIntent ``created`` the API lists now in ``sync_state.account_newest``
+        (the ``payment_intents`` row): after a PaymentIntent backfill it is the backfill's watermark,
+        else one ``limit=1`` request. The dashboard compares it with the warehouse's newest and says
+        when the warehouse is behind (:func:`lib.finance.metrics.data_freshness`): a sync that
+        missed something shows instead of staying silently wrong. When the request fails nothing is
+        stored (the run's own outcome does not change)."""
+        run, writer = self.context, self.context.writer
+        if any(res.table == "payment_intents" for res, _, _ in backfilled):
+            newest = writer.load_state().get("payment_intents", {}).get("watermark")
+        else:
+            try:
+                data = run.api.get("/v1/payment_intents", {"limit": 1}, "payment_intents").get("data") or []
+            except SyncError:
+                return
+            newest = data[0].get("created") if data else None
+        if newest is not None:
+            writer.save_state("payment_intents", account_newest=int(newest))
+
+
+def run_sync(client: stripe.StripeClient, location: Location | None = None, *, full: bool = False,
              progress: ProgressFn | None = None, sleep: Callable[[float], None] = time.sleep,
              now: Callable[[], float] = time.time, max_attempts: int = 6,
-             base_delay: float = 0.5) -> SyncResult:
-    """Sync the account behind ``client`` into the DuckDB file (default
-    :func:`~lib.finance.store.default_db_path`; see :mod:`lib.finance.sync`). One run at a time
-    per process. Never raises for API or database problems: the result's ``status`` is
-    ``'error'``/``'partial'`` and ``message`` says what happened in plain words."""
+             base_delay: float = 0.5, account: str = "") -> SyncResult:
+    """Sync the Stripe account behind ``client`` into the warehouse at ``location`` (a DuckDB file
+    or a ``postgresql://`` URL; default :func:`~lib.finance.store.default_location`, i.e.
+    ``DATABASE_URL`` when set), its rows and cursors kept under ``account`` (see
+    :mod:`lib.finance.sync`). One run per account at a time: while another holds the account's
+    sync lock (in this process; on Postgres in any process) the result's status is ``'busy'``
+    and nothing is written. Never raises for API or database problems: the result's ``status``
+    is ``'error'``/``'partial'`` and ``message`` says what happened in plain words."""
     started = datetime.now(UTC).replace(tzinfo=None)
-    if not _RUN_LOCK.acquire(blocking=False):
-        return SyncResult("error", "none", "A sync is already running in this app. Wait for it to "
-                          "finish.", started_at=started, finished_at=started)
+
+    def failed(status: str, message: str) -> SyncResult:
+        return SyncResult(status, "none", message, account=account, started_at=started,
+                          finished_at=datetime.now(UTC).replace(tzinfo=None))
+
     try:
-        try:
-            warehouse = open_warehouse(db_path or default_db_path(), sleep=sleep)
-        except WarehouseError as exc:
-            return SyncResult("error", "none", exc.message, started_at=started, finished_at=started)
-        try:
+        warehouse = open_warehouse(location, sleep=sleep)
+    except WarehouseError as exc:
+        return failed("error", exc.message)
+    try:
+        with warehouse.sync_lock(account):
             syncer = Syncer(client, warehouse, progress=progress, sleep=sleep, now=now,
-                            max_attempts=max_attempts, base_delay=base_delay)
+                            max_attempts=max_attempts, base_delay=base_delay, account=account)
             return syncer.run(full=full)
-        except DATABASE_ERRORS as exc:
-            msg = f"Could not write the finance database: {scrub(str(exc)).splitlines()[0]}"
-            return SyncResult("error", "none", msg, started_at=started,
-                              finished_at=datetime.now(UTC).replace(tzinfo=None))
-        finally:
-            warehouse.close()
+    except SyncAlreadyRunning as exc:
+        return failed("busy", exc.message)
+    except DATABASE_ERRORS as exc:
+        return failed("error", f"Could not write the finance database: {scrub(str(exc)).splitlines()[0]}")
     finally:
-        _RUN_LOCK.release()
+        warehouse.close()

@@ -47,16 +47,18 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
     ``buffered=False`` writes straight through the store (the benchmark's baseline; same result,
     slower). ``planner(rng)`` replaces ``plan_payment`` (same plan format) to seed another mix, e.g.
     the app's Traffic simulator. An exception raised by ``progress`` stops seeding between batches:
-    every committed batch is whole. ``workers`` > 1 (default: one per core for a few batches or
+    every committed batch is whole. Objects are dated in the history, their events at the time
+    each batch is recorded (seeder.py; with ``now`` given, at ``now``). ``workers`` > 1 (default: one per core for a few batches or
     more, in a process without other threads — parallel.default_workers) builds batches in
     that many processes at once (parallel.py) — only for a fresh store in a data dir that no
     server is using; anything else is seeded here, in this process.
     """
     rng = random.Random(seed)
     plan = planner or plan_payment
+    fixed_clock = now is not None
     now = int(engine.clock()) if now is None else now
     buffer = BufferedStore(engine.store, merged_reads=True)
-    seeder = Seeder(seeding_engine(engine, buffer) if buffered else engine, rng, now)
+    seeder = Seeder(seeding_engine(engine, buffer) if buffered else engine, rng, now, fixed_clock)
     times = payment_times(rng, payments, days, now - 120)
     done = 0
     if workers is None:
@@ -68,9 +70,10 @@ def seed(engine: Engine, payments: int, days: int = 90, seed: int = 1,
         and engine.store.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is None
     with fast_writes(engine.store):
         if parallel:
-            return seed_parallel(engine, payments, days, seed, now, batch, workers, plan, progress)
+            return seed_parallel(engine, payments, days, seed, now, batch, workers, plan, progress, fixed_clock)
         while done < payments:
             size = min(batch, payments - done)
+            seeder.begin_batch()
             with one_batch(buffer, buffered):
                 for n in range(done, done + size):
                     seeder.payment(plan(rng), next(times), n)

@@ -53,21 +53,21 @@ def default_workers(payments: int, batch: int) -> int:
 
 def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int, batch: int, workers: int,
                   planner: Callable[[random.Random], dict[str, Any]],
-                  progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+                  progress: Callable[[int, int], None] | None = None, fixed_clock: bool = False) -> dict[str, int]:
     """Seed on ``workers`` processes (see the module docstring); returns what was made, by kind."""
     ctx = multiprocessing.get_context("fork")  # the workers inherit the engine's wiring and clock
     lock = ctx.Lock()
     tasks: Any = ctx.Queue(maxsize=2 * workers)
     results: Any = ctx.Queue()
     procs = [ctx.Process(target=_worker, name=f"seed-worker-{i}", daemon=True,
-                         args=(engine, now, tasks, results, lock)) for i in range(workers)]
+                         args=(engine, now, tasks, results, lock, fixed_clock)) for i in range(workers)]
     for proc in procs:
         proc.start()
 
     rng = random.Random(seed)
     times = payment_times(rng, payments, days, now - 120)
     buffer = BufferedStore(engine.store, merged_reads=True)
-    making = Seeder(seeding_engine(engine, buffer), rng, now)
+    making = Seeder(seeding_engine(engine, buffer), rng, now, fixed_clock)
     stats: dict[str, int] = {}
     state = {"done": 0, "outstanding": 0}
 
@@ -99,6 +99,7 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
         planned = 0
         while planned < payments:
             size = min(batch, payments - planned)
+            making.begin_batch()
             items = []
             for n in range(planned, planned + size):
                 plan = planner(rng)
@@ -137,7 +138,7 @@ def seed_parallel(engine: Engine, payments: int, days: int, seed: int, now: int,
     return stats
 
 
-def _worker(parent: Engine, now: int, tasks: Any, results: Any, lock: Any) -> None:
+def _worker(parent: Engine, now: int, tasks: Any, results: Any, lock: Any, fixed_clock: bool = False) -> None:
     """Build batches from ``tasks`` until ``None``; write each under ``lock`` in one transaction.
     Runs in a forked child: ``parent`` is the parent's engine as it was at the fork (its wiring,
     clock and versions are used; its store connection never is)."""
@@ -147,10 +148,11 @@ def _worker(parent: Engine, now: int, tasks: Any, results: Any, lock: Any) -> No
         engine = Engine(store, parent.wiring, async_delay=0, clock=parent.clock)
         engine.event_api_version, engine.base_url = parent.event_api_version, parent.base_url
         buffer = BufferedStore(store, merged_reads=True)
-        seeder = Seeder(seeding_engine(engine, buffer), random.Random(), now)
+        seeder = Seeder(seeding_engine(engine, buffer), random.Random(), now, fixed_clock)
         with fast_writes(store):
             while (items := tasks.get()) is not None:
                 seeder.stats = {}
+                seeder.begin_batch()
                 for plan, t, n, customer in items:
                     seeder.pay(plan, t, n, customer)
                 with lock, store.tx():

@@ -43,18 +43,29 @@ def seeding_engine(engine: Engine, store: BufferedStore) -> Engine:
 class Seeder:
     """Carries out plans (plans.py) at given times; ``stats`` counts what it made, by kind."""
 
-    def __init__(self, engine: Engine, rng: random.Random, now: int):
+    def __init__(self, engine: Engine, rng: random.Random, now: int, fixed_clock: bool = False):
         self.engine, self.rng, self.now = engine, rng, now
+        self.fixed_clock = fixed_clock  # the caller fixed ``now``: events are stamped with it too
+        self.events_at = now
         self.customers: list[str] = []
         self.stats: dict[str, int] = {}
+
+    def begin_batch(self) -> None:
+        """Stamp the next batch's events with the time it is recorded: the engine's clock, never
+        earlier than ``now`` (or ``now`` itself when the caller fixed the clock)."""
+        self.events_at = self.now if self.fixed_clock else max(self.now, int(self.engine.clock()))
+
+    def ctx(self, now: int, **kw: Any) -> Any:
+        """A context at ``now`` (capped at the seed's present) whose events carry ``events_at``."""
+        return self.engine.ctx(now=min(now, self.now), inline_jobs=True, events_at=self.events_at,
+                               base_url=self.engine.base_url, **kw)
 
     def _count(self, key: str) -> None:
         self.stats[key] = self.stats.get(key, 0) + 1
 
     def call(self, fn: Callable, now: int, params: dict, **path: str) -> tuple[dict | None, StripeError | None]:
         """One API call as the HTTP server would make it (minus HTTP): declines keep their effects."""
-        ctx = self.engine.ctx(now=min(now, self.now), inline_jobs=True, request_id="req_" + random_body(14),
-                              base_url=self.engine.base_url)
+        ctx = self.ctx(now, request_id="req_" + random_body(14))
         try:
             return fn(ctx, params, **path), None
         except StripeError as exc:
@@ -114,7 +125,7 @@ class Seeder:
             self._count("3ds")
             if plan["answer"] == "abandon":
                 return
-            ctx = self.engine.ctx(now=min(t + 45, self.now), inline_jobs=True, base_url=self.engine.base_url)
+            ctx = self.ctx(t + 45)
             status = pis.authenticate(ctx, pis.get_pi(ctx, pi_id), success=plan["answer"] == "complete")["status"]
             if status != PIStatus.SUCCEEDED:
                 return

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from lib.database_url import redact_url
+
 from .schema import POSTGRES_SCHEMA, SQLITE_SCHEMA
 
 POOL_MAX_SIZE = 4
@@ -163,6 +165,3 @@ class PostgresEngine:
         self._pool.close()
 
 
-def redact_url(url: str) -> str:
-    """The URL without its password (for logs and the Connection page)."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from lib.config import PROJECT_ROOT
+from lib.database_url import ENV_DATABASE_URL, database_url, is_postgres_url
 
 from .engines import Engine, PostgresEngine, SQLiteEngine
 
 ENV_DB_URL: Final = "MERCHANT_DB_URL"
-ENV_DATABASE_URL: Final = "DATABASE_URL"
 DEFAULT_DB_PATH: Final = PROJECT_ROOT / ".data" / "merchant.sqlite3"
 WEBHOOK_LOG_KEEP: Final = 1000
 
@@ -33,18 +33,12 @@ class DuplicateEvent(Exception):
     """The event id is already in processed_events: the event was applied before."""
 
 
-def is_postgres_url(value: str) -> bool:
-    return value.startswith(("postgresql://", "postgres://"))
-
-
 def db_path_from_env(environ: dict[str, str] | None = None) -> Path | str:
     """The database location: a ``postgresql://`` URL from ``DATABASE_URL``, else the SQLite path from
     ``MERCHANT_DB_URL`` (or the default); ``":memory:"`` allowed."""
     env = os.environ if environ is None else environ
-    shared = (env.get(ENV_DATABASE_URL) or "").strip()
+    shared = database_url(env)
     if shared:
-        if not is_postgres_url(shared):
-            raise ValueError(f"{ENV_DATABASE_URL} must be a postgresql:// URL (got a {shared.split('://')[0]} URL).")
         return shared
     raw = (env.get(ENV_DB_URL) or "").strip()
     if not raw:
