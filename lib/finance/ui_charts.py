@@ -8,7 +8,8 @@ badge colours (won green, lost red)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -118,6 +119,7 @@ def render_charts(dash: m.Dashboard) -> None:
     show_numbers(vol, key="fin_num_volume", display=format_money_columns(vol, ["succeeded", "refunded", "disputed"],
                                                                   "currency") if len(vol) else vol)
 
+    numbers: list[Callable[[], None]] = []  # shown under the row, full width: they do not fit half of it
     left, right = st.columns(2)
     with left:
         st.subheader("Success vs failure")
@@ -132,7 +134,8 @@ def render_charts(dash: m.Dashboard) -> None:
             ticktext=[f"{t}%" for t in RATE_TICKS], showgrid=False, title=dict(text="Success rate")))
         st.plotly_chart(_layout(fig, time_axis(gran), value_axis("Charges", sf.attempts, integer=True)),
                         key="fin_chart_success")
-        show_numbers(sf, key="fin_num_success", display=format_rate_columns(sf, ["success_rate"]))
+        numbers.append(partial(show_numbers, sf, "Numbers: success vs failure", key="fin_num_success",
+                               display=format_rate_columns(sf, ["success_rate"])))
     with right:
         st.subheader("Decline reasons")
         dr = dash.declines
@@ -142,8 +145,11 @@ def render_charts(dash: m.Dashboard) -> None:
             st.plotly_chart(fig, key="fin_chart_declines")
         else:
             st.caption("No failed payments in this range.")
-        show_numbers(dr, key="fin_num_declines", display=in_words(format_rate_columns(dr, ["share"]), {
-            "decline_code": decline_label, "outcome_types": lambda t: ", ".join(humanize(x) for x in t.split(","))}))
+        numbers.append(partial(show_numbers, dr, "Numbers: decline reasons", key="fin_num_declines",
+                               display=in_words(format_rate_columns(dr, ["share"]), {
+                                   "decline_code": decline_label,
+                                   "outcome_types": lambda t: ", ".join(humanize(x) for x in t.split(","))})))
+    _show_all(numbers)
 
     left, right = st.columns(2)
     with left:
@@ -160,8 +166,8 @@ def render_charts(dash: m.Dashboard) -> None:
                             key="fin_chart_refunds")
         else:
             st.caption(f"No refunds in {cur.upper()} in this range." if cur else "No refunds in this range.")
-        show_numbers(rf, key="fin_num_refunds",
-                     display=format_money_columns(rf, ["refunded_amount"], "currency") if len(rf) else rf)
+        numbers.append(partial(show_numbers, rf, "Numbers: refunds over time", key="fin_num_refunds",
+                               display=format_money_columns(rf, ["refunded_amount"], "currency") if len(rf) else rf))
     with right:
         st.subheader("Fees and net")
         fn = dash.fees_net
@@ -181,15 +187,25 @@ def render_charts(dash: m.Dashboard) -> None:
                             key="fin_chart_fees")
         else:
             st.caption("No balance transactions in this range.")
-        show_numbers(fn, key="fin_num_fees", display=format_money_columns(
-            fn, ["gross", "refunds", "dispute_losses", "fees", "net"], "settlement_currency") if len(fn) else fn)
+        numbers.append(partial(show_numbers, fn, "Numbers: fees and net", key="fin_num_fees",
+                               display=format_money_columns(fn, ["gross", "refunds", "dispute_losses", "fees", "net"],
+                                                            "settlement_currency") if len(fn) else fn))
+    _show_all(numbers)
 
     _render_disputes(dash)
     _render_cards(dash)
     _render_funnel(dash)
 
 
+def _show_all(numbers: list[Callable[[], None]]) -> None:
+    """The row's "Numbers" expanders, one under the other at the page's width; then the list is empty."""
+    for show in numbers:
+        show()
+    numbers.clear()
+
+
 def _render_disputes(dash: m.Dashboard) -> None:
+    numbers: list[Callable[[], None]] = []
     left, right = st.columns(2)
     with left:
         st.subheader("Disputes by status")
@@ -202,8 +218,9 @@ def _render_disputes(dash: m.Dashboard) -> None:
                             key="fin_chart_disputes_status")
         else:
             st.caption("No disputes opened in this range.")
-        show_numbers(frame, key="fin_num_disputes_status", badges={"status": dispute_badge},
-                     display=format_money_columns(frame, ["amount"], "currency") if len(frame) else frame)
+        numbers.append(partial(show_numbers, frame, "Numbers: disputes by status", key="fin_num_disputes_status",
+                               badges={"status": dispute_badge},
+                               display=format_money_columns(frame, ["amount"], "currency") if len(frame) else frame))
     with right:
         st.subheader("Disputes by reason")
         frame = dash.disputes_reason
@@ -213,11 +230,14 @@ def _render_disputes(dash: m.Dashboard) -> None:
                             key="fin_chart_disputes_reason")
         else:
             st.caption("No disputes opened in this range.")
-        show_numbers(frame, key="fin_num_disputes_reason", display=in_words(
-            format_money_columns(frame, ["amount"], "currency"), {"reason": humanize}) if len(frame) else frame)
+        numbers.append(partial(show_numbers, frame, "Numbers: disputes by reason", key="fin_num_disputes_reason",
+                               display=in_words(format_money_columns(frame, ["amount"], "currency"),
+                                                {"reason": humanize}) if len(frame) else frame))
+    _show_all(numbers)
 
 
 def _render_cards(dash: m.Dashboard) -> None:
+    numbers: list[Callable[[], None]] = []
     left, right = st.columns(2)
     top = {field: frame.groupby(field, as_index=False)["successful_payments"].sum()
            .sort_values("successful_payments", ascending=False).head(15)
@@ -235,9 +255,11 @@ def _render_cards(dash: m.Dashboard) -> None:
                 st.caption("Counts of successful payments (all currencies); volumes per currency in the table.")
             else:
                 st.caption("No payments in this range.")
-            show_numbers(frame, key=f"fin_num_{field}", display=in_words(format_rate_columns(
-                format_money_columns(frame, ["volume"], "currency"), ["auth_rate", "share_of_payments"]),
-                {field: label}) if len(frame) else frame)
+            numbers.append(partial(show_numbers, frame, f"Numbers: {title[0].lower()}{title[1:]}",
+                                   key=f"fin_num_{field}", display=in_words(format_rate_columns(
+                                       format_money_columns(frame, ["volume"], "currency"),
+                                       ["auth_rate", "share_of_payments"]), {field: label}) if len(frame) else frame))
+    _show_all(numbers)
 
 
 def _render_funnel(dash: m.Dashboard) -> None:

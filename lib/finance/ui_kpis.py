@@ -137,11 +137,30 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
                                         "average_payment"], "currency")
             show = format_rate_columns(show, ["auth_rate", "refund_rate_count", "refund_rate_amount",
                                          "dispute_rate_count", "dispute_rate_amount"])
-            show_table(show[list(PAYMENTS_TABLE_HEADERS)], key="fin_tbl_payments_kpi",
-                       column_config=PAYMENTS_TABLE_HEADERS)
+            show_table(per_currency_table(show), key="fin_tbl_payments_kpi")
             flagged = pk[pk.dispute_rate_flag]
             if len(flagged):
                 st.warning("Dispute rate above 0.75% in: " + ", ".join(flagged.currency.str.upper()))
+
+
+def per_currency_table(show: pd.DataFrame) -> pd.DataFrame:
+    """The per-currency KPIs with a row per measure and a column per currency (USD, EUR, ...): 17
+    measures side by side were twice as wide as the page, a few currencies side by side fit."""
+    measures = [c for c in PAYMENTS_TABLE_HEADERS if c != "currency"]
+    table = pd.DataFrame({"measure": [PAYMENTS_TABLE_HEADERS[c] for c in measures]})
+    for _, row in show.iterrows():
+        table[str(row["currency"]).upper()] = [_cell(row[c]) for c in measures]
+    return table
+
+
+def _cell(value: object) -> str:
+    """A count with thousands separators (2.0 is 2), text as it is, blank for nothing."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if pd.api.types.is_number(value):
+        number = float(value)  # type: ignore[arg-type]
+        return f"{int(number):,}" if number.is_integer() else f"{number:,}"
+    return str(value)
 
 
 def due_text(days_left: float | None) -> str:

@@ -74,7 +74,7 @@ def render_payments(path: Location, f: m.Filters) -> None:
         return
     df = read(path, m.payments_table, f, TABLE_PAGE_SIZE, (int(page) - 1) * TABLE_PAGE_SIZE)
     show_table(payments_display(df), key="fin_tbl_payments", badges={"status": pay_status_badge},
-               column_config=PAYMENTS_COLUMNS)
+               column_config=PAYMENTS_COLUMNS, pinned=("amount", "status"))
     pis = [p for p in df.payment_intent.dropna().unique()]
     if pis:
         c1, c2 = st.columns([2, 1])

@@ -18,7 +18,8 @@ from lib.ui import badge_rows
 # Headers a plain humanize would get wrong (Stripe's object names, abbreviations).
 HEADERS = {"auth_rate": "Authorization rate", "payment_intents": "PaymentIntents", "payment_intent": "PaymentIntent",
            "pct_of_created": "% of created", "pct_of_previous": "% of previous stage",
-           "succeeded_count": "Succeeded (count)", "outcome_types": "Outcome", "share": "Share"}
+           "succeeded_count": "Succeeded (count)", "outcome_types": "Outcome", "share": "Share",
+           "share_of_payments": "Share"}
 CURRENCY_COLUMNS = ("currency", "settlement_currency")  # ISO codes, shown as the Dashboard does: EUR
 
 
@@ -32,10 +33,13 @@ def _blank_missing(values: pd.Series) -> list[Any]:
 
 
 def show_table(df: pd.DataFrame, *, key: str, badges: dict[str, Callable[[Any], Badge]] | None = None,
-               column_config: dict[str, Any] | None = None) -> None:
+               column_config: dict[str, Any] | None = None, pinned: tuple[str, ...] = ()) -> None:
     """``df`` as a dataframe a person reads at a glance (see the module docstring); the ``badges``
     columns (name → value-to-Badge) as coloured status pills in Stripe's words. ``column_config``
-    sets a column's header (a string) or replaces its config."""
+    sets a column's header (a string) or replaces its config. ``pinned`` columns stay in view when
+    a table wider than the page scrolls sideways (the payments list: a row per payment with all its
+    facts, as the Dashboard's list; every other table fits). The table sits in a container keyed
+    ``<key>_box``, which the browser tests find it by."""
     shown = df.copy()
     config: dict[str, Any] = {}
     for name in shown.columns:
@@ -60,7 +64,10 @@ def show_table(df: pd.DataFrame, *, key: str, badges: dict[str, Callable[[Any], 
         if name not in custom and column is not None and not pd.api.types.is_datetime64_any_dtype(column) \
                 and not pd.api.types.is_numeric_dtype(column):
             conf["width"] = fitted_width(conf.get("label") or name, column, pill=bool(badges) and name in badges)
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config, placeholder="")
+    for name in pinned:
+        config[name] = {**config[name], "pinned": True}
+    with st.container(key=f"{key}_box"):
+        st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config, placeholder="")
 
 
 def show_numbers(df: pd.DataFrame, label: str = "Show numbers", *, key: str,

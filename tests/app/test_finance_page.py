@@ -112,7 +112,7 @@ def test_page_shows_kpis_charts_and_tables_matching_the_metrics(db_env):
     assert metric(at, "Successful payments") == f"{totals['successful_payments']:,}"
     assert metric(at, "Authorization rate") == format_rate(totals["auth_rate"])
     assert len(at.get("plotly_chart")) >= 8
-    show_numbers = [e for e in at.expander if e.label == "Show numbers"]
+    show_numbers = [e for e in at.expander if e.label == "Show numbers" or e.label.startswith("Numbers: ")]
     assert len(show_numbers) >= 8
     assert len(at.dataframe) >= 10  # each chart's numbers + disputes + payments
     text = rendered_text(at)
