@@ -116,7 +116,7 @@ def render_charts(dash: m.Dashboard) -> None:
                         key="fin_chart_volume")
     else:
         st.caption("No payments in this range.")
-    show_numbers(vol, key="fin_num_volume", display=format_money_columns(vol, ["succeeded", "refunded", "disputed"],
+    show_numbers(vol, "Numbers: volume over time", key="fin_num_volume", display=format_money_columns(vol, ["succeeded", "refunded", "disputed"],
                                                                   "currency") if len(vol) else vol)
 
     numbers: list[Callable[[], None]] = []  # shown under the row, full width: they do not fit half of it
@@ -273,7 +273,7 @@ def _render_funnel(dash: m.Dashboard) -> None:
     else:
         st.caption("No PaymentIntents created in this range.")
     st.caption("The payment-status filter does not apply to the funnel.")
-    show_numbers(fu, key="fin_num_funnel", display=format_rate_columns(fu, ["pct_of_created", "pct_of_previous"]))
+    show_numbers(fu, "Numbers: PaymentIntent funnel", key="fin_num_funnel", display=format_rate_columns(fu, ["pct_of_created", "pct_of_previous"]))
     show_numbers(dash.pi_statuses, "PaymentIntents by status", key="fin_num_pi_status",
                  display=format_rate_columns(dash.pi_statuses, ["share"]), badges={"status": pi_status_badge})
 

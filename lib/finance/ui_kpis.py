@@ -137,7 +137,9 @@ def render_kpis(dash: m.Dashboard, prev_ledger: dict, prev_totals: dict) -> None
                                         "average_payment"], "currency")
             show = format_rate_columns(show, ["auth_rate", "refund_rate_count", "refund_rate_amount",
                                          "dispute_rate_count", "dispute_rate_amount"])
-            show_table(per_currency_table(show), key="fin_tbl_payments_kpi")
+            table = per_currency_table(show)
+            show_table(table, key="fin_tbl_payments_kpi", all_rows=True,
+                       column_config={code: code for code in table.columns if code != "measure"})  # "USD", not "Usd"
             flagged = pk[pk.dispute_rate_flag]
             if len(flagged):
                 st.warning("Dispute rate above 0.75% in: " + ", ".join(flagged.currency.str.upper()))

@@ -33,13 +33,15 @@ def _blank_missing(values: pd.Series) -> list[Any]:
 
 
 def show_table(df: pd.DataFrame, *, key: str, badges: dict[str, Callable[[Any], Badge]] | None = None,
-               column_config: dict[str, Any] | None = None, pinned: tuple[str, ...] = ()) -> None:
+               column_config: dict[str, Any] | None = None, pinned: tuple[str, ...] = (),
+               all_rows: bool = False) -> None:
     """``df`` as a dataframe a person reads at a glance (see the module docstring); the ``badges``
     columns (name → value-to-Badge) as coloured status pills in Stripe's words. ``column_config``
     sets a column's header (a string) or replaces its config. ``pinned`` columns stay in view when
     a table wider than the page scrolls sideways (the payments list: a row per payment with all its
     facts, as the Dashboard's list; every other table fits). The table sits in a container keyed
-    ``<key>_box``, which the browser tests find it by."""
+    ``<key>_box``, which the browser tests find it by. ``all_rows``: tall enough for every row (a
+    short table read as a whole), instead of scrolling after about ten."""
     shown = df.copy()
     config: dict[str, Any] = {}
     for name in shown.columns:
@@ -67,7 +69,8 @@ def show_table(df: pd.DataFrame, *, key: str, badges: dict[str, Callable[[Any], 
     for name in pinned:
         config[name] = {**config[name], "pinned": True}
     with st.container(key=f"{key}_box"):
-        st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config, placeholder="")
+        st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config, placeholder="",
+                     height=38 + 35 * len(shown) if all_rows else "auto")
 
 
 def show_numbers(df: pd.DataFrame, label: str = "Show numbers", *, key: str,

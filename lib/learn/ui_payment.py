@@ -32,11 +32,9 @@ def step4(conn: Any, db: MerchantDB) -> None:
         "with the order id in `metadata` and an **idempotency key**, so a retried request (double click, "
         "network hiccup) can never charge twice ([PaymentIntents](https://docs.stripe.com/api/payment_intents/create) · "
         "[idempotency](https://docs.stripe.com/api/idempotent_requests)).")
-    pay = S.last_pay()
-    if pay is None:
-        st.info("Nothing sent yet: press **Pay** in step 3.")
+    if (last := _last_payment(db, "Nothing sent yet: press **Pay** in step 3.")) is None:
         return
-    order = db.order(pay.order["id"]) or pay.order
+    pay, order = last
     call = pay.call
     key = mask_key(conn.settings.effective_secret_key)
     code = snippets.all_languages(call.method, call.path, call.params, key=key, api_base=conn.api_base,
@@ -135,11 +133,9 @@ def step6(conn: Any, db: MerchantDB, server_url: str) -> None:
         "browser can close, crash or lie. So the shop **fulfils only when the processor's signed webhook** "
         "`payment_intent.succeeded` arrives at its endpoint — verified, applied exactly once "
         "([webhooks](https://docs.stripe.com/webhooks) · [fulfilment](https://docs.stripe.com/checkout/fulfillment)).")
-    pay = S.last_pay()
-    if pay is None:
-        st.info("Nothing to handle yet.")
+    if (last := _last_payment(db, "Nothing to handle yet.")) is None:
         return
-    order = db.order(pay.order["id"]) or pay.order
+    pay, order = last
     outcome = current_outcome(conn)
     if order.get("paid_at"):
         _paid(db, order, server_url)
@@ -196,3 +192,13 @@ def _failed(outcome: Outcome, order: dict[str, Any]) -> None:
     if cols[1].button("Give up and start a new order", key="learn_new_after_fail"):
         S.new_run()
         st.rerun()
+
+
+def _last_payment(db: MerchantDB, nothing_yet: str) -> tuple[payments.PayResult, dict[str, Any]] | None:
+    """The last Pay of this session and its order as the database has it now; None (and
+    ``nothing_yet`` said) before the first Pay."""
+    pay = S.last_pay()
+    if pay is None:
+        st.info(nothing_yet)
+        return None
+    return pay, db.order(pay.order["id"]) or pay.order

@@ -12,12 +12,16 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from .. import params as fp
 from ..engine import Ctx
 from ..errors import InvalidRequest
 from . import automatic_payment_methods as apm
 from . import payment_methods
 from . import three_d_secure as tds
 from .customers import get_customer
+from .listing import render
+
+RETRIEVE = {"client_secret": fp.string(255), **fp.EXPAND}
 
 
 def create(ctx: Ctx, p: dict, noun: str, build: Callable[[Ctx, dict, Any], dict],
@@ -55,3 +59,20 @@ def readable(ctx: Ctx, intent: dict, p: dict) -> dict:
         raise InvalidRequest(f"The client_secret provided does not match the client_secret associated with the "
                              f"{noun}.", param="client_secret")
     return intent
+
+
+def retrieve(ctx: Ctx, params: dict, get: Callable[[], dict]) -> dict:
+    """GET one intent (``get`` fetches it, after the parameters are checked: a bad parameter is
+    reported before a missing object, as on Stripe)."""
+    p = fp.validate(params, RETRIEVE)
+    return render(ctx, readable(ctx, get(), p), p.get("expand"))
+
+
+def confirm_endpoint(ctx: Ctx, params: dict, spec: dict, get: Callable[[], dict],
+                     confirm: Callable[[Ctx, dict, dict], Any]) -> dict:
+    """POST …/confirm: ``spec``'s parameters checked, the intent fetched and readable by this key,
+    then ``confirm`` (the resource's own) applied."""
+    p = fp.validate(params, spec)
+    intent = readable(ctx, get(), p)
+    confirm(ctx, intent, p)
+    return render(ctx, intent, p.get("expand"))

@@ -226,15 +226,11 @@ def create(ctx: Ctx, params: dict) -> dict:
 
 
 def retrieve(ctx: Ctx, params: dict, pid: str) -> dict:
-    p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
-    return render(ctx, intents.readable(ctx, get_pi(ctx, pid), p), p.get("expand"))
+    return intents.retrieve(ctx, params, lambda: get_pi(ctx, pid))
 
 
 def confirm_endpoint(ctx: Ctx, params: dict, pid: str) -> dict:
-    p = fp.validate(params, CONFIRM)
-    pi = intents.readable(ctx, get_pi(ctx, pid), p)
-    confirm(ctx, pi, p)
-    return render(ctx, pi, p.get("expand"))
+    return intents.confirm_endpoint(ctx, params, CONFIRM, lambda: get_pi(ctx, pid), confirm)
 
 
 def update(ctx: Ctx, params: dict, pid: str) -> dict:

@@ -231,15 +231,11 @@ def update(ctx: Ctx, params: dict, sid: str) -> dict:
 
 
 def retrieve(ctx: Ctx, params: dict, sid: str) -> dict:
-    p = fp.validate(params, {"client_secret": fp.string(255), **fp.EXPAND})
-    return render(ctx, intents.readable(ctx, get_si(ctx, sid), p), p.get("expand"))
+    return intents.retrieve(ctx, params, lambda: get_si(ctx, sid))
 
 
 def confirm_endpoint(ctx: Ctx, params: dict, sid: str) -> dict:
-    p = fp.validate(params, CONFIRM)
-    si = intents.readable(ctx, get_si(ctx, sid), p)
-    confirm(ctx, si, p)
-    return render(ctx, si, p.get("expand"))
+    return intents.confirm_endpoint(ctx, params, CONFIRM, lambda: get_si(ctx, sid), confirm)
 
 
 def cancel(ctx: Ctx, params: dict, sid: str) -> dict:
