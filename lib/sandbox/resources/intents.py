@@ -61,18 +61,22 @@ def readable(ctx: Ctx, intent: dict, p: dict) -> dict:
     return intent
 
 
-def retrieve(ctx: Ctx, params: dict, get: Callable[[], dict]) -> dict:
-    """GET one intent (``get`` fetches it, after the parameters are checked: a bad parameter is
-    reported before a missing object, as on Stripe)."""
-    p = fp.validate(params, RETRIEVE)
-    return render(ctx, readable(ctx, get(), p), p.get("expand"))
+def retriever(get: Callable[[Ctx, str], dict]) -> Callable[..., dict]:
+    """The GET endpoint of one intent kind (``get`` fetches it by id, after the parameters are
+    checked: a bad parameter is reported before a missing object, as on Stripe)."""
+    def retrieve(ctx: Ctx, params: dict, **path: str) -> dict:  # path: the route's one id ({pid} or {sid})
+        p = fp.validate(params, RETRIEVE)
+        return render(ctx, readable(ctx, get(ctx, *path.values()), p), p.get("expand"))
+    return retrieve
 
 
-def confirm_endpoint(ctx: Ctx, params: dict, spec: dict, get: Callable[[], dict],
-                     confirm: Callable[[Ctx, dict, dict], Any]) -> dict:
-    """POST …/confirm: ``spec``'s parameters checked, the intent fetched and readable by this key,
-    then ``confirm`` (the resource's own) applied."""
-    p = fp.validate(params, spec)
-    intent = readable(ctx, get(), p)
-    confirm(ctx, intent, p)
-    return render(ctx, intent, p.get("expand"))
+def confirmer(spec: dict, get: Callable[[Ctx, str], dict],
+              confirm: Callable[[Ctx, dict, dict], Any]) -> Callable[..., dict]:
+    """The POST …/confirm endpoint of one intent kind: ``spec``'s parameters checked, the intent
+    fetched and readable by this key, then ``confirm`` (the resource's own) applied."""
+    def confirm_endpoint(ctx: Ctx, params: dict, **path: str) -> dict:
+        p = fp.validate(params, spec)
+        intent = readable(ctx, get(ctx, *path.values()), p)
+        confirm(ctx, intent, p)
+        return render(ctx, intent, p.get("expand"))
+    return confirm_endpoint

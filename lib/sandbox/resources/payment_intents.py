@@ -225,14 +225,6 @@ def create(ctx: Ctx, params: dict) -> dict:
     return render(ctx, pi, p.get("expand"))
 
 
-def retrieve(ctx: Ctx, params: dict, pid: str) -> dict:
-    return intents.retrieve(ctx, params, lambda: get_pi(ctx, pid))
-
-
-def confirm_endpoint(ctx: Ctx, params: dict, pid: str) -> dict:
-    return intents.confirm_endpoint(ctx, params, CONFIRM, lambda: get_pi(ctx, pid), confirm)
-
-
 def update(ctx: Ctx, params: dict, pid: str) -> dict:
     p = fp.validate(params, UPDATE)
     pi = get_pi(ctx, pid)
@@ -296,3 +288,8 @@ def cancel(ctx: Ctx, params: dict, pid: str) -> dict:
 def list_(ctx: Ctx, params: dict) -> dict:
     filters = {"customer": params["customer"]} if isinstance(params.get("customer"), str) else None
     return list_response(ctx, "payment_intent", "/v1/payment_intents", params, {"customer": fp.string(255)}, filters)
+
+
+# GET /v1/payment_intents/{id} and POST …/confirm: the steps both intents share (intents.py).
+retrieve = intents.retriever(get_pi)
+confirm_endpoint = intents.confirmer(CONFIRM, get_pi, confirm)

@@ -230,14 +230,6 @@ def update(ctx: Ctx, params: dict, sid: str) -> dict:
     return render(ctx, si, p.get("expand"))
 
 
-def retrieve(ctx: Ctx, params: dict, sid: str) -> dict:
-    return intents.retrieve(ctx, params, lambda: get_si(ctx, sid))
-
-
-def confirm_endpoint(ctx: Ctx, params: dict, sid: str) -> dict:
-    return intents.confirm_endpoint(ctx, params, CONFIRM, lambda: get_si(ctx, sid), confirm)
-
-
 def cancel(ctx: Ctx, params: dict, sid: str) -> dict:
     p = fp.validate(params, {"cancellation_reason": fp.enum(*CANCEL_REASONS), **fp.EXPAND})
     si = get_si(ctx, sid)
@@ -258,3 +250,8 @@ def list_(ctx: Ctx, params: dict) -> dict:
     if isinstance(params.get("payment_method"), str):
         filters["source"] = params["payment_method"]
     return list_response(ctx, "setup_intent", "/v1/setup_intents", params, extra, filters or None)
+
+
+# GET /v1/setup_intents/{id} and POST …/confirm: the steps both intents share (intents.py).
+retrieve = intents.retriever(get_si)
+confirm_endpoint = intents.confirmer(CONFIRM, get_si, confirm)
