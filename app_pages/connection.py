@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib import ui
+from lib.column_widths import fitted_width
 
 SETUP_ENV = """\
 # Option 1: environment variables (restart `make run` afterwards)
@@ -40,7 +41,11 @@ else:
     st.markdown(conn.mode_description)
     for warning in conn.settings.warnings:
         st.warning(warning)
-    st.dataframe(ui.connection_facts(conn), hide_index=True, width="stretch")
+    facts = ui.connection_facts(conn)
+    # The value column as wide as its longest value (the webhook row's is ~500 px): the grid would
+    # size it by its first rows and cut that one.
+    st.dataframe(facts, hide_index=True, width="stretch", column_config={"value": st.column_config.TextColumn(
+        "value", width=fitted_width("value", [row["value"] for row in facts], max_px=640))})
 
     st.subheader("Health")
     recheck = st.button("Check again", key="connection_recheck")

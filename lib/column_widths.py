@@ -37,7 +37,7 @@ def text_px(text: str) -> float:
     return MARGIN * sum(CHAR_PX.get(ch, UNKNOWN_CHAR_PX) for ch in text)
 
 
-def fitted_width(header: str, values: Iterable[Any], *, pill: bool = False) -> int | None:
+def fitted_width(header: str, values: Iterable[Any], *, pill: bool = False, max_px: int = MAX_COLUMN_PX) -> int | None:
     """Pixels for a column to show its longest value unclipped (the grid sizes a column by its
     header and first rows only, so a longer value further down would be cut), with the cell's
     padding (and a badge's). ``None`` (the grid's own size) when no value is wider than the header."""
@@ -49,4 +49,4 @@ def fitted_width(header: str, values: Iterable[Any], *, pill: bool = False) -> i
     widest = max([0.0, *(text_px(t) for t in texts)])
     if widest <= text_px(header):
         return None
-    return int(min(MAX_COLUMN_PX, widest + (44 if pill else 24)))
+    return int(min(max_px, widest + (44 if pill else 24)))

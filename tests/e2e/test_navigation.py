@@ -1,4 +1,5 @@
-"""Click through every page in the sidebar navigation of a real browser; no page may show an exception."""
+"""Click through every page in the sidebar navigation of a real browser, at 1280 and 1920 px: no page
+may show an exception, and each first view must be readable (no clipped text, no "None" in a table)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.app.conftest import PAGES
 from tests.e2e.conftest import assert_no_exception, save_screenshot, wait_for_page
+from tests.e2e.readability import assert_readable
 
 TITLES = [title for _, title in PAGES]
 
@@ -14,7 +16,8 @@ def nav_links(page: Page):
     return page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
 
 
-def test_every_nav_link_renders_without_exception(page: Page, app_url: str):
+def test_every_nav_link_renders_readably_without_exception(page_at_each_size: Page, app_url: str):
+    page = page_at_each_size
     page.goto(app_url)
     wait_for_page(page, "Payment walkthrough")
     links = nav_links(page)
@@ -27,7 +30,8 @@ def test_every_nav_link_renders_without_exception(page: Page, app_url: str):
         wait_for_page(page, title)
         assert_no_exception(page)
         expect(page.get_by_test_id("stSidebarUserContent")).to_contain_text("Offline sandbox")
-        save_screenshot(page, f"nav_{title}")
+        assert_readable(page, f"first view of {title}", may_scroll=("fin_tbl_payments_box",))
+        save_screenshot(page, f"nav_{title}_{(page.viewport_size or {}).get('width')}")
         visited.append(page.url)
     assert len(set(visited)) == len(TITLES), "each page has its own URL"
 
