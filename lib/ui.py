@@ -23,6 +23,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from lib import shop, ui_pages
+from lib.column_widths import text_px
 from lib.config import Mode, Settings, load_settings
 from lib.gateway import Connection, HealthStatus, open_connection
 from lib.redaction import describe_error, safe_error_message
@@ -199,12 +200,13 @@ def badge_rows(rows: list[dict[str, Any]], columns: dict[str, Callable[[Any], Ba
             elif name in row:
                 out[name] = []
         shown.append(out)
-    # Wide enough for the longest label's pill ("Partially refunded"): the grid sizes a column by its
-    # first rows' text, not by the pills, and a pill cut at the column edge reads "Requires".
+    # Wide enough for the longest label's pill ("Partially refunded", measured in the grid's font plus
+    # the pill's padding): the grid sizes a column by its first rows' text, not by the pills, and a
+    # pill cut at the column edge reads "Requires".
     config = {name: st.column_config.MultiselectColumn(
         name.replace("_", " "), options=list(badges), color=[BADGE_HEX.get(b.color, BADGE_HEX["gray"])
                                                              for b in badges.values()], disabled=True,
-        width=max(110, 24 + 8 * max(len(label) for label in badges)))
+        width=max(110, int(44 + max(text_px(label) for label in badges))))
         for name, badges in seen.items() if badges}
     return shown, config
 

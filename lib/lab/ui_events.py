@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from lib import ui
+from lib.column_widths import fitted_width
 from lib.config import Mode, mask_key
 from lib.stripe_facts.statuses import Badge, http_status_badge, object_status_badge
 
@@ -33,10 +34,13 @@ def _time(ts: Any) -> str:
 def _show(rows: list[dict[str, Any]], badges: dict[str, Any], columns: list[str], *, key: str,
           widths: dict[str, Any]) -> None:
     shown, config = ui.badge_rows(rows, badges)
-    for name, width in widths.items():
+    present = [c for c in columns if any(r.get(c) not in (None, "") for r in rows)]
+    # Text columns as wide as their longest value (the grid sizes a column by its first rows, and
+    # cut "payment_intent.amount_capturable_updated" further down); the fixed widths given win.
+    fitted = {c: fitted_width(c, [r.get(c) for r in rows]) for c in present if c not in badges}
+    for name, width in {**{c: w for c, w in fitted.items() if w}, **widths}.items():
         base = config.get(name) or st.column_config.Column(name)
         config[name] = {**base, "width": width}
-    present = [c for c in columns if any(r.get(c) not in (None, "") for r in rows)]
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_order=present, column_config=config,
                  placeholder="")
 
@@ -79,7 +83,7 @@ def feed_table(events: list[dict]) -> None:
         rows.append({**row, "time": _time(e.get("created"))})
     # What fits a 1280 px window; the event id, its request and pending webhooks are in its JSON below.
     _show(rows, {"status": lambda badge: badge}, ["time", "type", "object id", "status"], key="events_feed_table",
-          widths={"time": 75, "status": 170})
+          widths={"time": 70})
 
 
 def endpoint_box(status: Any, conn: Any) -> None:
@@ -122,9 +126,12 @@ def receiver_table(rows: list[dict]) -> None:
     if not rows:
         st.caption("The endpoint has not received anything yet.")
         return
-    _show([{**r, "at": _time(r["at"])} for r in rows], {"http": http_status_badge, "verdict": verdict_badge},
-          ["at", "type", "http", "verdict", "outcome", "detail"], key="events_receiver_table",
-          widths={"at": 75, "http": 70, "verdict": 95})
+    # A Markdown table: the receiver's "detail" is a sentence (why a signature was refused), which
+    # wraps here instead of being cut or widening the page.
+    ui.markdown_table([{k: (_time(r["at"]) if k == "at" else r.get(k)) for k in
+                        ("at", "type", "http", "verdict", "outcome", "detail")} for r in rows],
+                      code=("type",), badges={"http": http_status_badge, "verdict": verdict_badge},
+                      headers={"at": "At", "http": "HTTP"})
 
 
 def demo_cases(cases: list[webhooks.DemoCase]) -> None:
