@@ -112,10 +112,15 @@ _V = "VARCHAR"
 _B = "BIGINT"
 _BOOL = "BOOLEAN"
 
-PAYMENT_INTENTS = Table("payment_intents", "payment_intent", (
-    Column("account", _V, _filled),
-    Column("id", _V, _f("id")),
-    Column("created", _TS, _int("created")),
+def _table(name: str, kind: str, columns: tuple[Column, ...]) -> Table:
+    """A warehouse table: ``account``, ``id`` and ``created`` first (the primary key is (account,
+    id); lists and rollups read created), then ``columns``, then ``synced_at``."""
+    return Table(name, kind, (Column("account", _V, _filled), Column("id", _V, _f("id")),
+                              Column("created", _TS, _int("created")), *columns,
+                              Column("synced_at", _TS, _filled)))
+
+
+PAYMENT_INTENTS = _table("payment_intents", "payment_intent", (
     Column("amount", _B, _int("amount")),
     Column("amount_capturable", _B, _int("amount_capturable")),
     Column("amount_received", _B, _int("amount_received")),
@@ -134,13 +139,9 @@ PAYMENT_INTENTS = Table("payment_intents", "payment_intent", (
     Column("last_payment_error_decline_code", _V, _f("last_payment_error", "decline_code")),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _filled),
 ))
 
-CHARGES = Table("charges", "charge", (
-    Column("account", _V, _filled),
-    Column("id", _V, _f("id")),
-    Column("created", _TS, _int("created")),
+CHARGES = _table("charges", "charge", (
     Column("amount", _B, _int("amount")),
     Column("amount_captured", _B, _int("amount_captured")),
     Column("amount_refunded", _B, _int("amount_refunded")),
@@ -172,13 +173,9 @@ CHARGES = Table("charges", "charge", (
     Column("pay_status", _V, charge_pay_status),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _filled),
 ))
 
-REFUNDS = Table("refunds", "refund", (
-    Column("account", _V, _filled),
-    Column("id", _V, _f("id")),
-    Column("created", _TS, _int("created")),
+REFUNDS = _table("refunds", "refund", (
     Column("amount", _B, _int("amount")),
     Column("currency", _V, _lower("currency")),
     Column("status", _V, _f("status")),
@@ -189,13 +186,9 @@ REFUNDS = Table("refunds", "refund", (
     Column("failure_reason", _V, _f("failure_reason")),
     Column("failure_balance_transaction", _V, _ref("failure_balance_transaction")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _filled),
 ))
 
-DISPUTES = Table("disputes", "dispute", (
-    Column("account", _V, _filled),
-    Column("id", _V, _f("id")),
-    Column("created", _TS, _int("created")),
+DISPUTES = _table("disputes", "dispute", (
     Column("amount", _B, _int("amount")),
     Column("currency", _V, _lower("currency")),
     Column("status", _V, _f("status")),
@@ -212,13 +205,9 @@ DISPUTES = Table("disputes", "dispute", (
     Column("card_brand", _V, _lower("payment_method_details", "card", "brand")),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _filled),
 ))
 
-BALANCE_TRANSACTIONS = Table("balance_transactions", "balance_transaction", (
-    Column("account", _V, _filled),
-    Column("id", _V, _f("id")),
-    Column("created", _TS, _int("created")),
+BALANCE_TRANSACTIONS = _table("balance_transactions", "balance_transaction", (
     Column("available_on", _TS, _int("available_on")),
     Column("amount", _B, _int("amount")),
     Column("fee", _B, _int("fee")),
@@ -230,13 +219,9 @@ BALANCE_TRANSACTIONS = Table("balance_transactions", "balance_transaction", (
     Column("status", _V, _f("status")),
     Column("source", _V, _ref("source")),
     Column("description", _V, _f("description")),
-    Column("synced_at", _TS, _filled),
 ))
 
-CUSTOMERS = Table("customers", "customer", (
-    Column("account", _V, _filled),
-    Column("id", _V, _f("id")),
-    Column("created", _TS, _int("created")),
+CUSTOMERS = _table("customers", "customer", (
     Column("email", _V, _f("email")),
     Column("name", _V, _f("name")),
     Column("description", _V, _f("description")),
@@ -247,7 +232,6 @@ CUSTOMERS = Table("customers", "customer", (
     Column("deleted", _BOOL, lambda o: bool(o.get("deleted", False))),
     Column("livemode", _BOOL, _bool("livemode")),
     Column("metadata", _V, _json("metadata")),
-    Column("synced_at", _TS, _filled),
 ))
 
 TABLES: dict[str, Table] = {t.name: t for t in (
