@@ -203,6 +203,22 @@ def test_clean_shutdown_and_restart_keeps_everything(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_close_folds_the_write_ahead_log_into_the_database_file(tmp_path: Path) -> None:
+    """Requests never fsync (synchronous=OFF); close() checkpoints, so a closed store is one file."""
+    path = tmp_path / "store.db"
+    store = Store(str(path))
+    store.insert({"id": "cus_wal1", "object": "customer", "created": 1_700_000_000, "email": "a@example.com"})
+    assert store.execute("PRAGMA synchronous").fetchone()[0] == 0
+    assert os.path.getsize(str(path) + "-wal") > 0  # the write sits in the WAL, not yet in the file
+    store.close()
+    assert not os.path.exists(str(path) + "-wal") or os.path.getsize(str(path) + "-wal") == 0
+    reopened = Store(str(path))
+    try:
+        assert reopened.execute("SELECT id FROM objects WHERE kind='customer'").fetchall() == [("cus_wal1",)]
+    finally:
+        reopened.close()
+
+
 # --- concurrency -----------------------------------------------------------------------------------
 @pytest.fixture
 def disk_sandbox(tmp_path: Path):

@@ -31,6 +31,7 @@ def objects(engine, kind: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def seeded():
     engine = open_engine(None, memory=True, async_delay=0)
+    engine.sync_before = engine.store.execute("PRAGMA synchronous").fetchone()[0]
     calls: list[tuple[int, int]] = []
     stats = seeding.seed(engine, PAYMENTS, days=30, seed=11, progress=lambda d, t: calls.append((d, t)),
                          batch=500, now=NOW)
@@ -43,8 +44,8 @@ def test_progress_reported_per_batch(seeded):
     assert calls == [(n, PAYMENTS) for n in range(500, PAYMENTS + 1, 500)]
     assert stats["payment_intents"] == PAYMENTS
     engine, _, _ = seeded
-    # The bulk-load settings are put back (a memory store reports synchronous=NORMAL, cache 2000 pages).
-    assert engine.store.execute("PRAGMA synchronous").fetchone()[0] == 1
+    # The bulk-load settings are put back (the store's own synchronous level, cache 2000 pages).
+    assert engine.store.execute("PRAGMA synchronous").fetchone()[0] == engine.sync_before
     assert engine.store.execute("PRAGMA cache_size").fetchone()[0] == -2000
 
 
@@ -231,6 +232,7 @@ def test_seeding_a_running_sandbox_sends_no_webhooks():
 
 def test_custom_planner_and_stopping_between_batches():
     engine = open_engine(None, memory=True, async_delay=0)
+    sync_before = engine.store.execute("PRAGMA synchronous").fetchone()[0]
 
     def only_successes(rng):
         plan = seeding.plan_payment(rng)
@@ -250,7 +252,7 @@ def test_custom_planner_and_stopping_between_batches():
         pis = objects(engine, "payment_intent")
         assert len(pis) == 200  # two whole batches committed, nothing of the third
         assert {(p["status"], p["currency"]) for p in pis} == {("succeeded", "eur")}
-        assert engine.store.execute("PRAGMA synchronous").fetchone()[0] == 1
+        assert engine.store.execute("PRAGMA synchronous").fetchone()[0] == sync_before
     finally:
         engine.store.close()
 
