@@ -268,13 +268,11 @@ MMAP_BYTES = 1 << 34  # SQLite caps it at its compile-time limit (2 GB by defaul
 
 @contextmanager
 def fast_writes(store: Store) -> Iterator[None]:
-    """Bulk-load settings for the seeding connection, restored afterwards: no fsync per batch
-    (a killed process still keeps every committed batch in WAL mode; only an OS crash could lose
-    the last ones), a 128 MiB page cache so index updates stay in memory, and memory-mapped reads."""
-    old_sync = store.execute("PRAGMA synchronous").fetchone()[0]
+    """Bulk-load settings for the seeding connection, restored afterwards: a 128 MiB page cache so
+    index updates stay in memory, and memory-mapped reads. (No fsync per batch comes from the
+    store itself, which always runs synchronous=OFF: see Store.__init__.)"""
     old_cache = store.execute("PRAGMA cache_size").fetchone()[0]
     old_mmap = (store.execute("PRAGMA mmap_size").fetchone() or (0,))[0]
-    store.execute("PRAGMA synchronous=OFF")
     store.execute("PRAGMA cache_size=-131072")
     # Memory-mapped reads: a worker's page cache is emptied whenever another process commits, so
     # it re-reads index pages each batch; mapped, those reads cost no system calls.
@@ -282,6 +280,5 @@ def fast_writes(store: Store) -> Iterator[None]:
     try:
         yield
     finally:
-        store.execute(f"PRAGMA synchronous={int(old_sync)}")
         store.execute(f"PRAGMA cache_size={int(old_cache)}")
         store.execute(f"PRAGMA mmap_size={int(old_mmap)}")
