@@ -210,7 +210,7 @@ def main() -> int:
                     help="seconds allowed for filling localstripe (it stops early, and says so, if slower)")
     ap.add_argument("--list-seconds", type=float, default=3.0)
     ap.add_argument("--async-delay", type=float, default=2.0, help="our server's --async-delay (CLI default 2)")
-    ap.add_argument("--rounds", type=int, default=3, help="alternating empty-store rounds (ours, localstripe)")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating empty-store rounds (ours, localstripe)")
     ap.add_argument("--keep", help="keep the seeded data dir here (and reuse it if present)")
     args = ap.parse_args()
 

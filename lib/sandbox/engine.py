@@ -30,7 +30,7 @@ from lib.stripe_facts.api_version import API_VERSION
 
 from .clock import Clock
 from .ids import body_of, new_id, random_body
-from .storage.store import Store, dumps
+from .storage.store import SEARCH_BATCH, Store, dumps
 
 log = logging.getLogger("sandbox")
 
@@ -193,11 +193,13 @@ class Engine:
     # --- background jobs ----------------------------------------------------------------------
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sandbox-jobs", daemon=True)
+        self.store.on_search_backlog = self.wake
         self._thread.start()
         for hook in self.wiring.on_start:
             hook(self)
 
     def stop(self) -> None:
+        self.store.on_search_backlog = None
         with self._cond:
             self._stop = True
             self._cond.notify_all()
@@ -205,6 +207,14 @@ class Engine:
             hook(self)
         if self._thread:
             self._thread.join(timeout=5)
+
+    @property
+    def job_batch_window(self) -> float:
+        """How long the worker lets a due job wait for others, so that a burst of requests' jobs
+        (each payment schedules a balance settlement) runs in one transaction instead of one each:
+        a twentieth of the async delay, at most 0.1 s (none with ``--async-delay 0``). Under load
+        that turns ~1.3 extra commits per request into one per batch."""
+        return min(0.1, self.async_delay / 20)
 
     def wake(self, run_at: float | None = None) -> None:
         """Tell the job worker about a new job. Skipped when the worker is asleep and will look again
@@ -253,7 +263,7 @@ class Engine:
         while True:
             # Query outside the condition: a request thread holds the store lock while it calls wake().
             nxt = self.next_job_at()
-            wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt - self.clock()))
+            wait = 1.0 if nxt is None else max(0.0, min(1.0, nxt + self.job_batch_window - self.clock()))
             with self._cond:
                 if self._stop:
                     return
@@ -266,5 +276,7 @@ class Engine:
                     return
             try:
                 self.run_due_jobs()
+                if self.store.search_backlog >= SEARCH_BATCH:
+                    self.store.catch_up_search()
             except Exception:
                 log.exception("sandbox job loop")

@@ -78,6 +78,41 @@ def test_scheduled_jobs_wait_for_the_clock(engine, clock) -> None:
     assert engine.store.get("cus_scheduled")["created"] == START + 3  # the job's ctx.now is the clock's
 
 
+def test_the_worker_lets_jobs_due_close_together_share_one_transaction() -> None:
+    """Two jobs due 50 ms apart: the worker waits the batch window (async delay / 20, here 0.1 s)
+    after the first is due, so both run in one transaction (one commit), not one each. Without the
+    window it would run the first alone at its time. With ``async_delay=0`` there is no window."""
+    import threading
+    import time
+
+    assert Engine(Store(None), Wiring(), async_delay=0).job_batch_window == 0
+    assert Engine(Store(None), Wiring(), async_delay=2.0).job_batch_window == pytest.approx(0.1)
+    assert Engine(Store(None), Wiring(), async_delay=60).job_batch_window == pytest.approx(0.1)  # capped
+
+    ran = threading.Event()
+    statements: list[str] = []
+
+    def write(ctx, p):
+        _write(ctx, p)
+        if p["id"] == "cus_second":
+            ran.set()
+
+    eng = Engine(Store(None), Wiring(jobs={"test_write": write}), async_delay=2.0)
+    eng.store._conn.set_trace_callback(statements.append)
+    first_due = time.time() + 0.3
+    _enqueue(eng, "test_write", "cus_first", first_due)
+    _enqueue(eng, "test_write", "cus_second", first_due + 0.05)
+    eng.start()
+    try:
+        assert ran.wait(10)
+    finally:
+        eng.stop()
+    assert eng.store.get("cus_first") and eng.store.get("cus_second")
+    transactions = " ".join(statements).split("BEGIN IMMEDIATE")
+    assert sum("SAVEPOINT job" in t for t in transactions) == 1, statements
+    eng.store.close()
+
+
 def test_a_payment_settles_when_the_clock_says_so() -> None:
     """A live card payment's funds are pending until the settlement job runs, after the async delay
     (TEST_MODE.md §5: 2.9 % + 30 cents on a US card, so $20.00 nets $19.12)."""

@@ -175,6 +175,55 @@ def test_a_request_queues_its_objects_and_a_search_indexes_the_queue_first() -> 
     assert store.execute("SELECT count(DISTINCT object_id) FROM search_terms").fetchone()[0] == SEARCH_BATCH + 1
 
 
+def test_with_a_background_worker_a_full_batch_is_handed_to_it_and_a_runaway_backlog_is_not() -> None:
+    """A store with ``on_search_backlog`` set (the engine's job worker) calls it once when the
+    backlog reaches SEARCH_BATCH instead of indexing in the request; past SEARCH_BACKLOG_MAX queued
+    ids the request indexes anyway, so a stalled worker cannot leave a search unbounded work."""
+    from lib.sandbox.storage.store import SEARCH_BACKLOG_MAX, SEARCH_BATCH
+
+    store = Store()
+    calls: list[int] = []
+    store.on_search_backlog = lambda: calls.append(store.search_backlog)
+    with store.tx():
+        for i in range(SEARCH_BATCH + 10):
+            store.insert(pi(f"pi_w{i:04d}", i, 100, "succeeded"))
+    assert calls == [SEARCH_BATCH]  # once, when the batch filled, not on every later write
+    assert len(backlog(store)) == SEARCH_BATCH + 10  # nothing indexed by the request
+    assert store.execute("SELECT count(*) FROM search_terms").fetchone()[0] == 0
+    with store.tx():
+        for i in range(SEARCH_BATCH + 10, SEARCH_BACKLOG_MAX):
+            store.insert(pi(f"pi_w{i:04d}", i, 100, "succeeded"))
+    assert backlog(store) == []  # the write that reached the cap indexed everything
+    assert store.execute("SELECT count(DISTINCT object_id) FROM search_terms").fetchone()[0] == SEARCH_BACKLOG_MAX
+    assert calls == [SEARCH_BATCH]
+
+
+def test_the_engines_job_worker_indexes_a_full_batch() -> None:
+    """Started, the engine hooks its worker to the store's backlog; the worker indexes the batch
+    without any search asking. Stopped, the hook is gone and writes index inline again."""
+    import time
+
+    from lib.sandbox.app import open_engine
+    from lib.sandbox.storage.store import SEARCH_BATCH
+
+    engine = open_engine(None, memory=True, async_delay=0)
+    store = engine.store
+    engine.start()
+    try:
+        assert store.on_search_backlog is not None
+        with store.tx():
+            for i in range(SEARCH_BATCH):
+                store.insert(pi(f"pi_e{i:04d}", i, 100, "succeeded"))
+        deadline = time.monotonic() + 10
+        while store.search_backlog and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert store.search_backlog == 0
+        assert store.execute("SELECT count(DISTINCT object_id) FROM search_terms").fetchone()[0] == SEARCH_BATCH
+    finally:
+        engine.stop()
+    assert store.on_search_backlog is None
+
+
 def test_the_backlog_outlives_the_process(tmp_path) -> None:
     """Queued ids are rows in the store's transaction: a server killed before indexing them loses
     nothing, the next search after a restart indexes them."""
