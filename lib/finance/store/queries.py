@@ -80,7 +80,21 @@ def to_sqlglot(expr: ir.Expr, dialect: str) -> sge.Expression:
         while isinstance(outer.parent, sge.Filter | sge.Window) and outer.parent.this is outer:
             outer = outer.parent
         outer.replace(sge.Cast(this=outer.copy(), to=sge.DataType.build("BIGINT")))
+    if dialect == "postgres":
+        _membership_as_any(tree)
     return tree
+
+
+def _membership_as_any(tree: sge.Expression) -> None:
+    """On Postgres, ``array @> ARRAY[x]`` (Ibis's ``array.contains(x)``) becomes ``x = ANY(array)``:
+    the same test, but the planner estimates ``= ANY`` from the column's statistics, while it
+    gives ``@>`` a fixed tiny selectivity. With two such filters (days, accounts) it expected one
+    balance transaction for a day of 4,000 and chose a nested loop over the disputes table: the
+    one-day rollup of balance transactions took 1.8 s at 1M payments instead of milliseconds."""
+    for node in list(tree.find_all(sge.ArrayContainsAll)):
+        items = node.expression
+        if isinstance(items, sge.Array) and len(items.expressions) == 1:
+            node.replace(sge.EQ(this=items.expressions[0].copy(), expression=sge.Any(this=sge.Paren(this=node.this.copy()))))
 
 
 def render(tree: sge.Expression, dialect: str) -> str:
