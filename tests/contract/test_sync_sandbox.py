@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pandas as pd
 import pytest
 import stripe
 
@@ -218,3 +219,51 @@ def test_unreachable_api_is_a_clear_message(tmp_path):
                                  max_network_retries=0)
     result = sync(client, tmp_path / "f.duckdb", sleep=lambda s: None, max_attempts=2)
     assert result.status == "error" and "Could not reach" in result.message
+
+
+def test_an_incremental_sync_narrows_the_rebuild_with_fresh_from_and_the_rollups_stay_exact() -> None:
+    """An incremental run that read every event hands the rollup rebuild ``fresh_from`` (the oldest
+    events cursor + 1 s); the rollups it leaves -- after a new payment and a refund of a payment
+    from before the first sync -- equal a full rebuild of the same rows."""
+    from lib.finance.store.rollups import ROLLUP_TABLES
+    from lib.finance.sync.syncer import Syncer
+
+    seen: list = []
+
+    class Recorder(DuckDBWarehouse):
+        def rebuild_rollups(self, days=None, accounts=None, *, written_since=None, fresh_from=None):
+            seen.append(fresh_from)
+            return super().rebuild_rollups(days, accounts, written_since=written_since, fresh_from=fresh_from)
+
+    def snapshot(db) -> dict:
+        out = {}
+        for name in ROLLUP_TABLES:
+            df = db.df(f"SELECT * FROM {name}")
+            out[name] = df.sort_values(list(df.columns)).reset_index(drop=True)
+        return out
+
+    db = Recorder(duckdb.connect())
+    sb = start_sandbox(memory=True, async_delay=0)
+    try:
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": sb.url}, max_network_retries=0)
+        pay = {"amount": 1200, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+               "return_url": "https://shop.example/return"}
+        old = client.v1.payment_intents.create(params=pay)
+        assert Syncer(client, db).run().status == "ok"  # a backfill: full rebuild, no fresh_from
+        assert seen == [None]
+        cursor = int(db.load_state("")["payment_intents"]["events_cursor"])
+        client.v1.payment_intents.create(params=pay)
+        client.v1.refunds.create(params={"payment_intent": old.id, "amount": 500})
+        time.sleep(0.2)
+        result = Syncer(client, db).run()
+        assert result.mode == "incremental" and result.status == "ok", result.message
+        assert seen[-1] == datetime.fromtimestamp(cursor + 1, UTC).replace(tzinfo=None)
+        partial = snapshot(db)
+        assert db.rebuild_rollups() is None
+        full = snapshot(db)
+        for name in ROLLUP_TABLES:
+            pd.testing.assert_frame_equal(partial[name], full[name], obj=name)
+        refunded = db.row("SELECT pay_status FROM charges WHERE payment_intent = ?", [old.id])[0]
+        assert refunded == "partially_refunded"
+    finally:
+        sb.stop()

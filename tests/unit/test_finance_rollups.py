@@ -197,3 +197,28 @@ def test_writes_since_a_time_narrow_the_rebuild_to_what_changed(two_accounts):
     partial = snapshot(db)
     db.rebuild_rollups()
     assert_same_rollups(partial, snapshot(db))
+
+
+def test_rows_created_after_fresh_from_are_not_searched_for_links_older_ones_still_are(two_accounts):
+    """``fresh_from``: the rows created from then on were all written by this run, with what links
+    to them. A refunded charge created before it, rewritten now, still brings its refund's day;
+    the same charge claimed fresh (created after ``fresh_from``) does not -- by the contract no
+    older row can link to it -- and a rebuild of just its day is then what the sync asked for."""
+    db = two_accounts
+    since = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+    now = int(since.replace(tzinfo=UTC).timestamp()) + 5
+    ch, refund_day = db.row("""SELECT c.id, CAST(r.created AS DATE) FROM charges c JOIN refunds r
+        ON r.charge = c.id AND r.account = c.account WHERE c.account = '' AND c.pay_status = 'refunded'
+        AND CAST(r.created AS DATE) <> CAST(c.created AS DATE) ORDER BY c.id LIMIT 1""")
+    charge_day = day_of(db, "charges", ch)
+    charge_created = db.row("SELECT created FROM charges WHERE id = ? AND account = ''", [ch])[0]
+    db.execute("UPDATE charges SET pay_status = 'disputed', synced_at = to_timestamp(?)::TIMESTAMP "
+               "WHERE id = ? AND account = ''", [now, ch])
+    after_it = charge_created + timedelta(seconds=1)
+    assert refund_day in db.rebuild_rollups({charge_day}, [""], written_since=since, fresh_from=after_it)
+    partial = snapshot(db)
+    db.rebuild_rollups()
+    assert_same_rollups(partial, snapshot(db))
+    # claimed fresh: only the written day, no search
+    assert db.rebuild_rollups({charge_day}, [""], written_since=since, fresh_from=charge_created) == {charge_day}
+

@@ -168,8 +168,9 @@ class DuckDBWarehouse(StateReads):
                          [run_id, *values.values()])
 
     def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
-                        written_since: datetime | None = None) -> set[date] | None:
-        return rebuild_rollups(self, days, accounts, written_since=written_since)
+                        written_since: datetime | None = None,
+                        fresh_from: datetime | None = None) -> set[date] | None:
+        return rebuild_rollups(self, days, accounts, written_since=written_since, fresh_from=fresh_from)
 
     def rollups_exist(self) -> bool:
         return rollups_exist(self)

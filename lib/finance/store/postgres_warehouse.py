@@ -201,10 +201,11 @@ class PostgresWarehouse(StateReads):
                              [run_id, *values.values()])
 
     def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
-                        written_since: datetime | None = None) -> set[date] | None:
+                        written_since: datetime | None = None,
+                        fresh_from: datetime | None = None) -> set[date] | None:
         if days is None:  # after a backfill: statistics first, so the planner picks the indexes
             self.con.execute(f"ANALYZE {', '.join(TABLES)}")
-        rebuilt = rebuild_rollups(self, days, accounts, written_since=written_since)
+        rebuilt = rebuild_rollups(self, days, accounts, written_since=written_since, fresh_from=fresh_from)
         if rebuilt is None:  # fresh rollup tables: statistics for the dashboard's reads
             self.con.execute(f"ANALYZE {', '.join(ROLLUP_TABLES)}")
         return rebuilt

@@ -141,7 +141,8 @@ class Warehouse(Reader, Protocol):
         ...
 
     def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
-                        written_since: datetime | None = None) -> set[date] | None:
+                        written_since: datetime | None = None,
+                        fresh_from: datetime | None = None) -> set[date] | None:
         """Recompute the dashboard's rollup tables from the synced tables, atomically: all of them, or
         only the given UTC days (the ``created`` days of the objects written) and accounts, optionally
         telling when those writes began (``written_since``). See

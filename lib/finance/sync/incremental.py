@@ -77,6 +77,11 @@ def incremental(run: SyncContext, ready: list[Resource], states: dict[str, dict]
                         ids.add(ev["id"])
             run.progress.report("events", None, 0, f"Read {n_events:,} events", lo + (hi - lo) * 0.2)
 
+    if events_ok and since is not None and len(event_res) == len(RESOURCE_BY_OBJECT):
+        # Every object created after the oldest cursor has an event this run read, so it is fetched
+        # again now, with what links to it (rollups.rebuild_rollups, ``fresh_from``).
+        run.writer.fresh_from = utc_naive(int(since) + 1)
+
     # 2. fetch what changed, resource by resource; the checkpoints are written together at the end
     # (one commit; a run stopped half-way keeps older cursors, and re-applying an event is harmless)
     steps = max(1, len(ready))

@@ -110,7 +110,9 @@ class Syncer:
             if to_backfill or not have_rollups:
                 self.warehouse.rebuild_rollups()
             else:  # only what this run touched: O(changes), whatever the warehouse holds
-                self.warehouse.rebuild_rollups(writer.days, [self.account], written_since=writer.first_write)
+                complete = fatal is None and not any(o.error for o in outcomes.values())
+                self.warehouse.rebuild_rollups(writer.days, [self.account], written_since=writer.first_write,
+                                               fresh_from=writer.fresh_from if complete else None)
 
         counts = writer.counts(TABLES, None if to_backfill else previous_counts)
         failed = {t: o.error for t, o in outcomes.items() if o.error}

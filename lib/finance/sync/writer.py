@@ -43,6 +43,9 @@ class SyncWriter:
         self.objects = 0
         self.days: set[date] = set()
         self.first_write: datetime | None = None
+        # Set by an incremental run that read every event since its cursors: each row created at
+        # or after this (UTC) was fetched again in this run, with its links (see rebuild_rollups).
+        self.fresh_from: datetime | None = None
         self.bt_refs: set[str] = set()  # balance transactions named (not embedded) by what was written
         self.inserted: dict[str, int] = {}  # new rows per table, when the warehouse tells (committed only)
 
