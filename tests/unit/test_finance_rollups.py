@@ -222,3 +222,40 @@ def test_rows_created_after_fresh_from_are_not_searched_for_links_older_ones_sti
     # claimed fresh: only the written day, no search
     assert db.rebuild_rollups({charge_day}, [""], written_since=since, fresh_from=charge_created) == {charge_day}
 
+
+
+def test_days_per_table_rebuild_only_the_rollups_of_what_was_written(two_accounts):
+    """``days`` as ``{synced table: days}`` with ``written_since``: a new payment (PaymentIntent,
+    charge, balance transaction) rebuilds the charge, PaymentIntent and balance rollups of its day
+    and leaves the refund and dispute rollups alone; a refund written later rebuilds the refund
+    rollup. Either way the rollups equal a full rebuild."""
+    db = two_accounts
+    since = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+    now = int(since.replace(tzinfo=UTC).timestamp()) + 5
+    day = date(2025, 6, 21)
+    insert_objects(db.con, "payment_intents", [{"id": "pi_z", "created": ts(day), "amount": 800, "currency": "usd",
+                                                "status": "succeeded", "latest_charge": "ch_z"}], synced_at=now)
+    insert_objects(db.con, "charges", [{"id": "ch_z", "created": ts(day), "amount": 800, "amount_captured": 800,
+                                        "currency": "usd", "status": "succeeded", "captured": True,
+                                        "payment_intent": "pi_z", "balance_transaction": "txn_z"}], synced_at=now)
+    insert_objects(db.con, "balance_transactions", [{"id": "txn_z", "created": ts(day), "amount": 800, "fee": 53,
+                                                     "net": 747, "currency": "usd", "type": "charge",
+                                                     "reporting_category": "charge", "source": "ch_z"}],
+                   synced_at=now)
+    statements: list[str] = []
+    original = db.execute
+    db.execute = lambda sql, params=(): (statements.append(sql), original(sql, params))[1]
+    written = {"payment_intents": {day}, "charges": {day}, "balance_transactions": {day}}
+    assert db.rebuild_rollups(written, [""], written_since=since, fresh_from=since) == {day}
+    inserted = {sql.split()[2] for sql in statements if sql.startswith("INSERT INTO rollup_")}
+    assert inserted == {"rollup_charges", "rollup_payment_intents", "rollup_balance"}
+    statements.clear()
+    refund_day = date(2025, 6, 25)
+    insert_objects(db.con, "refunds", [{"id": "re_z", "created": ts(refund_day), "amount": 300, "currency": "usd",
+                                        "status": "succeeded", "charge": "ch_z"}], synced_at=now)
+    db.rebuild_rollups({"refunds": {refund_day}}, [""], written_since=since, fresh_from=since)
+    assert {sql.split()[2] for sql in statements if sql.startswith("INSERT INTO rollup_")} == {"rollup_refunds"}
+    db.execute = original
+    partial = snapshot(db)
+    db.rebuild_rollups()
+    assert_same_rollups(partial, snapshot(db))

@@ -167,7 +167,7 @@ class DuckDBWarehouse(StateReads):
         self.con.execute(f"INSERT INTO sync_runs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                          [run_id, *values.values()])
 
-    def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+    def rebuild_rollups(self, days: Iterable[date] | Mapping[str, Iterable[date]] | None = None, accounts: Iterable[str] | None = None, *,
                         written_since: datetime | None = None,
                         fresh_from: datetime | None = None) -> set[date] | None:
         return rebuild_rollups(self, days, accounts, written_since=written_since, fresh_from=fresh_from)

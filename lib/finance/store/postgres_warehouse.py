@@ -200,7 +200,7 @@ class PostgresWarehouse(StateReads):
             self.con.execute(f"INSERT INTO sync_runs ({', '.join(cols)}) VALUES ({', '.join('%s' for _ in cols)})",
                              [run_id, *values.values()])
 
-    def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+    def rebuild_rollups(self, days: Iterable[date] | Mapping[str, Iterable[date]] | None = None, accounts: Iterable[str] | None = None, *,
                         written_since: datetime | None = None,
                         fresh_from: datetime | None = None) -> set[date] | None:
         if days is None:  # after a backfill: statistics first, so the planner picks the indexes

@@ -15,7 +15,7 @@ transaction, so a reader sees either the old or the new rollups.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -151,6 +151,10 @@ def rollup_open_disputes(scope: Scope) -> ir.Table:
 ROLLUPS = {f.__name__: f for f in (rollup_charges, rollup_refunds, rollup_disputes, rollup_balance,
                                    rollup_payment_intents, rollup_open_disputes)}
 ROLLUP_TABLES = tuple(ROLLUPS)
+# Which rollups hold rows of each synced table (customers are in none).
+ROLLUPS_OF_TABLE = {"charges": ("rollup_charges",), "refunds": ("rollup_refunds",),
+                    "disputes": ("rollup_disputes", "rollup_open_disputes"),
+                    "balance_transactions": ("rollup_balance",), "payment_intents": ("rollup_payment_intents",)}
 
 
 @cache
@@ -164,7 +168,8 @@ def rollup_table(name: str) -> ir.Table:
 
 
 def affected_days(scope: Scope) -> ir.Table:
-    """The days whose rollup rows can change when the rows created on the scope's days change.
+    """The days whose rollup rows can change when the rows created on the scope's days change,
+    with the rollup they are rows of (``rollup``, ``day``).
 
     A charge's brand, country and pay_status are dimensions of the rollup rows of its refunds,
     disputes, balance transactions and PaymentIntent, which may be dated other days; and a
@@ -195,10 +200,12 @@ def affected_days(scope: Scope) -> ir.Table:
     sources = keys.union(refunds.select("account", "id")).union(disputes.select("account", "id"))
     bt = base("balance_transactions")
     bts = bt.semi_join(sources, [bt.account == sources.account, bt.source == sources.id])
-    parts = [linked(ch, "id"), refunds, disputes, linked(pi, "latest_charge"), bts]
-    out = parts[0].select(day=parts[0].created.date())
-    for t in parts[1:]:
-        out = out.union(t.select(day=t.created.date()))
+    parts = {"rollup_charges": linked(ch, "id"), "rollup_refunds": refunds, "rollup_disputes": disputes,
+             "rollup_payment_intents": linked(pi, "latest_charge"), "rollup_balance": bts}
+    out = None
+    for rollup, t in parts.items():
+        rows = t.select(rollup=ibis.literal(rollup), day=t.created.date())
+        out = rows if out is None else out.union(rows)
     return out.distinct()
 
 
@@ -298,7 +305,8 @@ def _ensure_tables(db) -> bool:
     return created
 
 
-def rebuild_rollups(db, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+def rebuild_rollups(db, days: Iterable[date] | Mapping[str, Iterable[date]] | None = None,
+                    accounts: Iterable[str] | None = None, *,
                     written_since: datetime | None = None,
                     fresh_from: datetime | None = None) -> set[date] | None:
     """Recompute the rollups from the base tables in one transaction (``db.transaction()``; do not
@@ -314,6 +322,10 @@ def rebuild_rollups(db, days: Iterable[date] | None = None, accounts: Iterable[s
       or after this time, nothing older changed. Then only the charges written since (and those of
       PaymentIntents written since) carry changes to other days, not every charge of those days:
       a sync that wrote one payment rebuilds about one day.
+    * ``days`` may also be ``{synced table: days}`` (what a sync wrote, table by table). With
+      ``written_since`` each rollup is then rebuilt only on the days of its own table's written
+      rows and of the rows of it linked to a rewritten charge: a sync that wrote one new payment
+      leaves the refund and dispute rollups alone. Without ``written_since`` the days are merged.
     * ``fresh_from`` (optional, with ``written_since``): every row created at or after this time
       (UTC) that the warehouse holds was written by this run, and so was every row linked to
       one. An incremental sync knows that: it reads every event since its cursor, so each object
@@ -326,7 +338,11 @@ def rebuild_rollups(db, days: Iterable[date] | None = None, accounts: Iterable[s
     A missing (or outdated) rollup table is created and then everything is rebuilt, whatever
     ``days`` says. ``db`` is a :class:`~lib.finance.store.warehouse.Warehouse` (``dialect``,
     ``execute``, ``df``, ``table_names``, ``transaction``)."""
-    day_set = None if days is None else {d.date() if isinstance(d, datetime) else d for d in days}
+    written: dict[str, set[date]] | None = None
+    if isinstance(days, Mapping):
+        written = {t: {_as_date(d) for d in ds} for t, ds in days.items()}
+        days = set().union(*written.values()) if written else set()
+    day_set = None if days is None else {_as_date(d) for d in days}
     account_list = None if accounts is None else sorted(set(accounts))
     with db.transaction():
         if _ensure_tables(db):
@@ -340,16 +356,46 @@ def rebuild_rollups(db, days: Iterable[date] | None = None, accounts: Iterable[s
                           fresh=since and fresh_from is not None)
             linked = fetch(db, affected_days, scope,
                            _day_values(day_set) | values | {"since": written_since, "fresh_from": fresh_from})
-            day_set |= set(linked["day"].dt.date)
+            rollup_days = _days_per_rollup(day_set, written if since else None,
+                                           zip(linked["rollup"], linked["day"].dt.date))
+            day_set = set().union(*rollup_days.values())
+        else:
+            rollup_days = {name: None for name in ROLLUP_TABLES}
         scope = Scope(days=day_set is not None, accounts=account_list is not None)
         if day_set is not None:
             values |= _day_values(day_set)
         fix = fix_canceled_sql(db.dialect, scope)
         db.execute(fix.sql, fix.bind(values))
         for name in ROLLUP_TABLES:
+            mine = rollup_days[name]
+            if mine is not None and not mine:
+                continue  # nothing of this rollup changed
+            bound = values if mine is None else values | _day_values(mine)
             for q in (delete_sql(name, db.dialect, scope), insert_sql(name, db.dialect, scope)):
-                db.execute(q.sql, q.bind(values))
+                db.execute(q.sql, q.bind(bound))
     return day_set
+
+
+def _as_date(d: date | datetime) -> date:
+    return d.date() if isinstance(d, datetime) else d
+
+
+def _days_per_rollup(days: set[date], written: dict[str, set[date]] | None,
+                     linked: Iterable[tuple[str, date]]) -> dict[str, set[date]]:
+    """Each rollup's days to rebuild: with ``written`` ({synced table: days}), its own table's
+    written days plus its linked days; without, every day (written and linked) for every rollup."""
+    found: dict[str, set[date]] = {}
+    for rollup, day in linked:
+        found.setdefault(rollup, set()).add(day)
+    if written is None:
+        every = days.union(*found.values())
+        return {name: every for name in ROLLUP_TABLES}
+    out = {name: set(found.get(name, ())) for name in ROLLUP_TABLES}
+    out["rollup_open_disputes"] |= found.get("rollup_disputes", set())
+    for table_name, table_days in written.items():
+        for name in ROLLUPS_OF_TABLE.get(table_name, ()):
+            out[name] |= table_days
+    return out
 
 
 def _day_values(days: set[date]) -> dict:

@@ -140,7 +140,7 @@ class Warehouse(Reader, Protocol):
         """Add one ``sync_runs`` row (``run_id`` is raised above the newest one if needed)."""
         ...
 
-    def rebuild_rollups(self, days: Iterable[date] | None = None, accounts: Iterable[str] | None = None, *,
+    def rebuild_rollups(self, days: Iterable[date] | Mapping[str, Iterable[date]] | None = None, accounts: Iterable[str] | None = None, *,
                         written_since: datetime | None = None,
                         fresh_from: datetime | None = None) -> set[date] | None:
         """Recompute the dashboard's rollup tables from the synced tables, atomically: all of them, or

@@ -111,7 +111,7 @@ class Syncer:
                 self.warehouse.rebuild_rollups()
             else:  # only what this run touched: O(changes), whatever the warehouse holds
                 complete = fatal is None and not any(o.error for o in outcomes.values())
-                self.warehouse.rebuild_rollups(writer.days, [self.account], written_since=writer.first_write,
+                self.warehouse.rebuild_rollups(writer.days_by_table, [self.account], written_since=writer.first_write,
                                                fresh_from=writer.fresh_from if complete else None)
 
         counts = writer.counts(TABLES, None if to_backfill else previous_counts)

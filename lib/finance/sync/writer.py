@@ -42,6 +42,7 @@ class SyncWriter:
         self.account = account
         self.objects = 0
         self.days: set[date] = set()
+        self.days_by_table: dict[str, set[date]] = {}  # the same days, per table written
         self.first_write: datetime | None = None
         # Set by an incremental run that read every event since its cursors: each row created at
         # or after this (UTC) was fetched again in this run, with its links (see rebuild_rollups).
@@ -76,7 +77,9 @@ class SyncWriter:
     def _note(self, table: str, objects: Iterable[Mapping[str, Any]]) -> None:
         for obj in objects:
             if obj.get("created"):
-                self.days.add(datetime.fromtimestamp(int(obj["created"]), UTC).date())
+                day = datetime.fromtimestamp(int(obj["created"]), UTC).date()
+                self.days.add(day)
+                self.days_by_table.setdefault(table, set()).add(day)
             if table in ("refunds", "disputes"):
                 named = [obj.get("balance_transaction"), obj.get("failure_balance_transaction"),
                          *(obj.get("balance_transactions") or ())]
