@@ -174,16 +174,23 @@ def test_the_upsert_keys_rows_by_account_and_id():
     assert con.execute("SELECT account, amount FROM charges ORDER BY account").fetchall() == [("", 100), ("b", 300)]
 
 
+def write_payment(db: DuckDBWarehouse, suffix: str, day: date, amount: int, currency: str, synced_at: int) -> None:
+    """A succeeded PaymentIntent ``pi_<suffix>`` and its charge ``ch_<suffix>``, written at ``synced_at``."""
+    insert_objects(db.con, "payment_intents", [{"id": f"pi_{suffix}", "created": ts(day), "amount": amount,
+                                                "currency": currency, "status": "succeeded",
+                                                "latest_charge": f"ch_{suffix}"}], synced_at=synced_at)
+    insert_objects(db.con, "charges", [{"id": f"ch_{suffix}", "created": ts(day), "amount": amount,
+                                        "amount_captured": amount, "currency": currency, "status": "succeeded",
+                                        "captured": True, "payment_intent": f"pi_{suffix}",
+                                        "balance_transaction": f"txn_{suffix}"}], synced_at=synced_at)
+
+
 def test_writes_since_a_time_narrow_the_rebuild_to_what_changed(two_accounts):
     db = two_accounts
     since = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)  # after the generated rows
     now = int(since.replace(tzinfo=UTC).timestamp()) + 5
     day = date(2025, 6, 20)
-    insert_objects(db.con, "payment_intents", [{"id": "pi_y", "created": ts(day), "amount": 900, "currency": "eur",
-                                                "status": "succeeded", "latest_charge": "ch_y"}], synced_at=now)
-    insert_objects(db.con, "charges", [{"id": "ch_y", "created": ts(day), "amount": 900, "amount_captured": 900,
-                                        "currency": "eur", "status": "succeeded", "captured": True,
-                                        "payment_intent": "pi_y"}], synced_at=now)
+    write_payment(db, "y", day, 900, "eur", now)
     assert db.rebuild_rollups({day}, written_since=since) == {day}  # nothing else hangs off the new payment
     assert len(db.rebuild_rollups({day})) > 1  # without it: every row linked to that day's charges
     # a refunded charge disputed now: its refund, dated another day, is rebuilt too
@@ -233,11 +240,7 @@ def test_days_per_table_rebuild_only_the_rollups_of_what_was_written(two_account
     since = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
     now = int(since.replace(tzinfo=UTC).timestamp()) + 5
     day = date(2025, 6, 21)
-    insert_objects(db.con, "payment_intents", [{"id": "pi_z", "created": ts(day), "amount": 800, "currency": "usd",
-                                                "status": "succeeded", "latest_charge": "ch_z"}], synced_at=now)
-    insert_objects(db.con, "charges", [{"id": "ch_z", "created": ts(day), "amount": 800, "amount_captured": 800,
-                                        "currency": "usd", "status": "succeeded", "captured": True,
-                                        "payment_intent": "pi_z", "balance_transaction": "txn_z"}], synced_at=now)
+    write_payment(db, "z", day, 800, "usd", now)
     insert_objects(db.con, "balance_transactions", [{"id": "txn_z", "created": ts(day), "amount": 800, "fee": 53,
                                                      "net": 747, "currency": "usd", "type": "charge",
                                                      "reporting_category": "charge", "source": "ch_z"}],
