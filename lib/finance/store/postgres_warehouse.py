@@ -171,12 +171,15 @@ class PostgresWarehouse(StateReads):
             with self.con.cursor().copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN") as copy:
                 for row in table.to_rows(dedup.values(), synced_at, account):
                     copy.write_row(row)
-            # xmax = 0 marks a row this statement inserted (an updated one carries the updating xid)
-            new = self.con.execute(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {selected} FROM {stage} "
-                                   f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} "
-                                   "RETURNING (xmax = 0)").fetchall()
-            self.inserted = sum(1 for (fresh,) in new if fresh)
-            self.con.execute(f"DELETE FROM {stage}")
+            # xmax = 0 marks a row this statement inserted (an updated one carries the updating xid);
+            # counted in the database: one row back instead of one per object
+            self.inserted = self.con.execute(
+                f"WITH written AS (INSERT INTO {table.name} ({', '.join(names)}) SELECT {selected} FROM {stage} "
+                f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} RETURNING (xmax = 0) AS fresh) "
+                "SELECT count(*) FILTER (WHERE fresh) FROM written").fetchone()[0]
+            # TRUNCATE, not DELETE: a temporary table is never vacuumed, so deleted rows would stay in
+            # its file and every later batch would scan all of them again
+            self.con.execute(f"TRUNCATE {stage}")
         return len(dedup)
 
     def mark_deleted(self, table: str, ids: Sequence[str], account: str = "") -> None:
