@@ -192,7 +192,14 @@ def open_duckdb(path: Path | str, *, read_only: bool = False, attempts: int = 20
         if attempt:
             sleep(wait)
         try:
-            return DuckDBWarehouse(duckdb.connect(str(path), read_only=read_only), str(path))
+            con = duckdb.connect(str(path), read_only=read_only)
+            if not read_only:
+                # DuckDB checkpoints the file whenever its WAL passes 16 MB: a 100k-payment backfill
+                # (~300 MB of rows) rewrote the growing tables and their keys ~20 times. One
+                # checkpoint when the connection closes instead (100k sync 26.2 -> 24.7 s here;
+                # a crash only means a longer WAL replay at the next open).
+                con.execute("SET checkpoint_threshold = '1GiB'")
+            return DuckDBWarehouse(con, str(path))
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():  # not a lock: e.g. a file that is not a DuckDB database
                 raise WarehouseError(f"Could not open the finance database {path.name}: "
