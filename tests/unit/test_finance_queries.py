@@ -196,7 +196,8 @@ def test_on_postgres_an_array_membership_filter_is_written_as_equals_any():
     """``array @> ARRAY[x]`` gets a fixed tiny row estimate from Postgres's planner (it then chose a
     nested loop that made a one-day rollup take 1.8 s at 1M payments); ``x = ANY(array)`` is
     estimated from the column's statistics. DuckDB keeps its own ``ARRAY_CONTAINS``."""
-    from lib.finance.store.rollups import Scope, delete_sql, insert_sql
+    from lib.finance.store.rollup_rebuild import delete_sql, insert_sql
+    from lib.finance.store.rollups import Scope
 
     scope = Scope(days=True, accounts=True)
     for name in ("rollup_balance", "rollup_payment_intents"):

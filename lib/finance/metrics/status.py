@@ -12,7 +12,8 @@ import pandas as pd
 
 from lib.finance.store import PAY_STATUSES, TABLES, Reader
 from lib.finance.store.queries import fetch, param, table
-from lib.finance.store.rollups import rollup_table, rollups_exist
+from lib.finance.store.rollup_rebuild import rollups_exist
+from lib.finance.store.rollups import rollup_table
 
 # sync_state column (Unix seconds, on the 'payment_intents' row of each account) holding the
 # newest PaymentIntent ``created`` the API reported at the last sync.

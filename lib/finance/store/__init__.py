@@ -34,13 +34,8 @@ from lib.finance.store.location import (
 )
 from lib.finance.store.opening import DATABASE_ERRORS, open_warehouse, warehouse_exists
 from lib.finance.store.postgres_warehouse import SYNC_LOCK_NAMESPACE, PostgresWarehouse, open_postgres
-from lib.finance.store.rollups import (
-    NONE,
-    OPEN_DISPUTE_STATUSES,
-    ROLLUP_TABLES,
-    rebuild_rollups,
-    rollups_exist,
-)
+from lib.finance.store.rollup_rebuild import rebuild_rollups, rollups_exist
+from lib.finance.store.rollups import NONE, OPEN_DISPUTE_STATUSES, ROLLUP_TABLES
 from lib.finance.store.schema import BALANCE_TRANSACTIONS, TABLE_BY_OBJECT, TABLES, ensure_schema, schema_ddl
 from lib.finance.store.warehouse import ELSEWHERE, Reader, SyncAlreadyRunning, Warehouse, WarehouseError
 

@@ -154,7 +154,7 @@ def charge_pay_status(charge: Obj) -> str:
     ``failed``, ``pending``, ``disputed``, ``refunded`` (fully), ``partially_refunded``,
     ``uncaptured`` (authorized only) or ``succeeded``. ``canceled`` (uncaptured and the
     PaymentIntent canceled) is set when the rollups are rebuilt, once the PaymentIntent is
-    known (:func:`lib.finance.store.rollups.canceled_charges`)."""
+    known (:func:`lib.finance.store.rollup_rebuild.canceled_charges`)."""
     status = charge.get("status")
     if status == "failed":
         return "failed"

@@ -24,7 +24,8 @@ import pandas as pd
 import pyarrow as pa
 
 from lib.finance.store.columns import ACCOUNT, Obj, Table
-from lib.finance.store.rollups import ROLLUP_TABLES, rebuild_rollups, rollups_exist
+from lib.finance.store.rollup_rebuild import rebuild_rollups, rollups_exist
+from lib.finance.store.rollups import ROLLUP_TABLES
 from lib.finance.store.schema import SYNC_STATE_DDL, TABLES, ensure_schema
 from lib.finance.store.warehouse import StateReads, SyncAlreadyRunning, WarehouseError
 

@@ -33,7 +33,8 @@ from psycopg_pool import ConnectionPool
 from lib.database_url import redact_url
 from lib.finance.store.columns import POSTGRES_TYPES, Obj, Table
 from lib.finance.store.location import POSTGRES_SCHEMA
-from lib.finance.store.rollups import ROLLUP_TABLES, rebuild_rollups, rollups_exist
+from lib.finance.store.rollup_rebuild import rebuild_rollups, rollups_exist
+from lib.finance.store.rollups import ROLLUP_TABLES
 from lib.finance.store.schema import TABLES, ensure_schema
 from lib.finance.store.warehouse import ELSEWHERE, StateReads, SyncAlreadyRunning, WarehouseError
 

@@ -146,7 +146,7 @@ class Warehouse(Reader, Protocol):
         """Recompute the dashboard's rollup tables from the synced tables, atomically: all of them, or
         only the given UTC days (the ``created`` days of the objects written) and accounts, optionally
         telling when those writes began (``written_since``). See
-        :func:`lib.finance.store.rollups.rebuild_rollups` for the contract."""
+        :func:`lib.finance.store.rollup_rebuild.rebuild_rollups` for the contract."""
         ...
 
     def rollups_exist(self) -> bool:

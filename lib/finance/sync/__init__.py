@@ -51,7 +51,7 @@ A run after one new payment costs about five requests; a run with no new events 
 events page, and a ``limit=1`` look at the newest PaymentIntent, kept as ``sync_state.account_newest``
 so the dashboard can say when the warehouse is behind the account). The
 rollups are then rebuilt only for the days the run touched (``SyncWriter.days``, with the rows
-written since its first write: :func:`lib.finance.store.rollups.rebuild_rollups`).
+written since its first write: :func:`lib.finance.store.rollup_rebuild.rebuild_rollups`).
 
 *Accounts and concurrency*: every row and cursor carries an ``account`` (``''`` for the app's own
 key), so several keys sync into one warehouse. One run per account at a time: the warehouse's

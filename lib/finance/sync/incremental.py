@@ -79,7 +79,7 @@ def incremental(run: SyncContext, ready: list[Resource], states: dict[str, dict]
 
     if events_ok and since is not None and len(event_res) == len(RESOURCE_BY_OBJECT):
         # Every object created after the oldest cursor has an event this run read, so it is fetched
-        # again now, with what links to it (rollups.rebuild_rollups, ``fresh_from``).
+        # again now, with what links to it (rollup_rebuild.rebuild_rollups, ``fresh_from``).
         run.writer.fresh_from = utc_naive(int(since) + 1)
 
     # 2. fetch what changed, resource by resource; the checkpoints are written together at the end

@@ -4,7 +4,7 @@ checkpoint (``sync_state``) in one transaction, checkpoint updates, and the run'
 (``sync_runs``) -- all for one account. It also keeps what the run touched (:attr:`SyncWriter.days`,
 :attr:`SyncWriter.first_write`), so an incremental run rebuilds only those rollup days: the rollups
 add the days of the rows linked to what was written since then
-(:func:`lib.finance.store.rollups.affected_days`)."""
+(:func:`lib.finance.store.rollup_rebuild.affected_days`)."""
 
 from __future__ import annotations
 
@@ -41,14 +41,18 @@ class SyncWriter:
         self.now = now
         self.account = account
         self.objects = 0
-        self.days: set[date] = set()
-        self.days_by_table: dict[str, set[date]] = {}  # the same days, per table written
+        self.days_by_table: dict[str, set[date]] = {}  # the UTC days of what was written, per table
         self.first_write: datetime | None = None
         # Set by an incremental run that read every event since its cursors: each row created at
         # or after this (UTC) was fetched again in this run, with its links (see rebuild_rollups).
         self.fresh_from: datetime | None = None
         self.bt_refs: set[str] = set()  # balance transactions named (not embedded) by what was written
         self.inserted: dict[str, int] = {}  # new rows per table, when the warehouse tells (committed only)
+
+    @property
+    def days(self) -> set[date]:
+        """The UTC days of the ``created`` of everything written, whatever the table."""
+        return set().union(*self.days_by_table.values())
 
     def load_state(self) -> dict[str, dict]:
         return self.warehouse.load_state(self.account)
@@ -77,9 +81,8 @@ class SyncWriter:
     def _note(self, table: str, objects: Iterable[Mapping[str, Any]]) -> None:
         for obj in objects:
             if obj.get("created"):
-                day = datetime.fromtimestamp(int(obj["created"]), UTC).date()
-                self.days.add(day)
-                self.days_by_table.setdefault(table, set()).add(day)
+                self.days_by_table.setdefault(table, set()).add(
+                    datetime.fromtimestamp(int(obj["created"]), UTC).date())
             if table in ("refunds", "disputes"):
                 named = [obj.get("balance_transaction"), obj.get("failure_balance_transaction"),
                          *(obj.get("balance_transactions") or ())]
