@@ -81,7 +81,14 @@ def open_every_expander(page: Page) -> None:
     for _ in range(closed.count()):
         before = closed.count()
         closed.first.locator("summary").click()
-        expect(closed).to_have_count(before - 1)
+        try:
+            expect(closed).to_have_count(before - 1)
+        except AssertionError:
+            if closed.count() != before:
+                raise
+            # the click landed while a rerun rebuilt the element (seen once under a loaded suite)
+            closed.first.locator("summary").click()
+            expect(closed).to_have_count(before - 1)
     expect(closed).to_have_count(0)
 
 
